@@ -1,0 +1,33 @@
+"""The site builds with `mkdocs build --strict` (notebooks executed) and needs nothing from
+outside 127.0.0.1 (no CDN, no web fonts)."""
+
+import re
+import pytest
+
+
+@pytest.mark.site
+def test_every_page_built(site):
+    assert (site / "index.html").is_file()
+    assert (site / "assets/vendor/katex/katex.min.js").is_file()
+    assert list((site / "assets/vendor/katex/fonts").glob("*.woff2"))
+
+
+# tags whose URL the browser fetches (a canonical <link> or an <a> is not fetched)
+FETCHED = re.compile(
+    r"""<(?:script|img|iframe|source)\b[^>]*\bsrc=["']?([^"'\s>]*)"""
+    r"""|<link\b(?![^>]*rel=["']?canonical)[^>]*\bhref=["']?([^"'\s>]*)""",
+    re.IGNORECASE,
+)
+
+
+@pytest.mark.site
+def test_no_request_leaves_the_site(site):
+    offenders = []
+    for page in site.rglob("*.html"):
+        for m in FETCHED.finditer(page.read_text(encoding="utf-8")):
+            url = m.group(1) if m.group(1) is not None else m.group(2)
+            if url == "" or url.startswith(("http:", "https:", "//")):
+                offenders.append(f"{page.relative_to(site)}: {m.group(0)}")
+    assert not offenders, "\n".join(offenders[:20])
+    css = [p for p in site.rglob("*.css") if "fonts.googleapis" in p.read_text(encoding="utf-8")]
+    assert not css, css

@@ -1,0 +1,39 @@
+"""mkdocs hooks: serve KaTeX from the npm package (no CDN) and keep notebook pages offline.
+
+`make` runs `npm ci`, which puts the pinned KaTeX into node_modules/; this hook adds its files to
+the site as `assets/vendor/katex/...`. Nothing third-party is committed.
+"""
+
+import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+
+ROOT = Path(__file__).resolve().parent.parent
+KATEX = ROOT / "node_modules" / "katex" / "dist"
+KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
+
+# mkdocs-jupyter's template loads MathJax (from a CDN, or from src="" when no URL is set, which
+# re-requests the page). KaTeX typesets notebook pages instead, so that tag goes.
+NOTEBOOK_MATHJAX = re.compile(
+    r"<!-- Load mathjax -->\s*<script src=\"[^\"]*\">\s*</script>", re.IGNORECASE
+)
+
+
+def on_files(files, config):
+    if not (KATEX / "katex.min.js").is_file():
+        raise PluginError(
+            f"KaTeX not found in {KATEX}: run `npm ci` (or `make serve`) to install it from the "
+            "npm registry"
+        )
+    names = KATEX_FILES + [f"fonts/{p.name}" for p in sorted((KATEX / "fonts").glob("*.woff2"))]
+    for name in names:
+        files.append(
+            File.generated(config, f"assets/vendor/katex/{name}", abs_src_path=str(KATEX / name))
+        )
+    return files
+
+
+def on_page_content(html, page, config, files):
+    return NOTEBOOK_MATHJAX.sub("", html)
