@@ -2,6 +2,7 @@
 outside 127.0.0.1 (no CDN, no web fonts)."""
 
 import re
+
 import pytest
 
 
