@@ -8,7 +8,13 @@ mapped back to the line of the Markdown file it came from.
 import re
 import traceback
 
+import torch
 from pytest_codeblocks.plugin import TestBlock
+
+# One torch thread for the whole run: on a 2-core machine torch's thread pool and OpenBLAS's
+# fight over the cores, and small ops get many times slower. The thread count changes at most
+# the summation order, i.e. rounding, which the tolerances absorb.
+torch.set_num_threads(1)
 
 _FENCE = re.compile(r"^\s*(`{3,})(.*)$")
 

@@ -27,3 +27,17 @@ def site(tmp_path_factory):
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("WARNING")]
     assert not warnings, "\n".join(warnings)
     return out
+
+
+# --- hypothesis profiles (tests/test_properties.py) -------------------------------------------
+# "ci", the default: 200 examples per test, derandomized, so every run (and CI) draws the same
+# cases and a failure reproduces. "thorough": thousands of fresh random cases, for a local run:
+#     pytest tests/test_properties.py --hypothesis-profile=thorough
+# (the hypothesis pytest plugin loads the named profile after this file has registered it).
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, derandomize=True, database=None, print_blob=True
+)
+settings.register_profile("thorough", max_examples=5000, deadline=None, print_blob=True)
+settings.load_profile("ci")

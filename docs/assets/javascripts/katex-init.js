@@ -1,6 +1,11 @@
 // Typeset math with the KaTeX the site serves itself.
-// Markdown pages: pymdownx.arithmatex wraps formulas in .arithmatex with \( \) and \[ \].
-// Notebook pages: Jupyter markdown keeps $ and $$.
+// Markdown pages: pymdownx.arithmatex wraps each formula in its own .arithmatex element, as
+// \( ... \) (inline, a span) or \[ ... \] (display, a div): render each one in place with
+// katex.render. (auto-render would wrap a display formula in an inline <span> inside the div,
+// and the browser then adds an empty line above and below every displayed equation.)
+// Notebook pages: Jupyter markdown keeps $ and $$, found by auto-render.
+const WRAPPED = /^\s*(?:\\\(([\s\S]*)\\\)|\\\[([\s\S]*)\\\]|\$\$([\s\S]*)\$\$)\s*$/;
+
 function typesetMath() {
   const delimiters = [
     { left: "$$", right: "$$", display: true },
@@ -8,7 +13,17 @@ function typesetMath() {
     { left: "\\(", right: "\\)", display: false },
   ];
   for (const el of document.querySelectorAll(".arithmatex")) {
-    renderMathInElement(el, { delimiters, throwOnError: false });
+    if (el.querySelector(".katex, .katex-error")) continue; // already typeset
+    const m = WRAPPED.exec(el.textContent);
+    if (m) {
+      const inline = m[1] !== undefined;
+      katex.render(inline ? m[1] : (m[2] ?? m[3]), el, {
+        displayMode: !inline,
+        throwOnError: false,
+      });
+    } else {
+      renderMathInElement(el, { delimiters, throwOnError: false });
+    }
   }
   for (const el of document.querySelectorAll(".jupyter-wrapper .jp-MarkdownOutput")) {
     renderMathInElement(el, {

@@ -15,7 +15,9 @@ def array(value, name, op):
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{op}: {name} must be a numpy.ndarray, got {type(value).__name__}")
     if value.dtype not in FLOAT_DTYPES:
-        raise TypeError(f"{op}: {name} must be float32 or float64, got {value.dtype}")
+        raise TypeError(
+            f"{op}: {name} must be float32 or float64, got {value.dtype} (shape {value.shape})"
+        )
     return value
 
 
@@ -33,7 +35,7 @@ def same_dtype(op, **arrays):
 
 
 def grad_like(grad_output, expected_shape, op):
-    """grad_output must have the forward output's shape and dtype."""
+    """grad_output must have the forward output's shape (its dtype is checked by same_dtype)."""
     if tuple(grad_output.shape) != tuple(expected_shape):
         raise ValueError(
             f"{op}: grad_output must have the output's shape {tuple(expected_shape)}, "

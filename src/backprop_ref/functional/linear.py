@@ -1,5 +1,7 @@
 """Linear layer: forward and backward. Chapter: docs/layers/linear.md"""
 
+import math
+
 from . import _checks
 
 _OP = "linear"
@@ -12,7 +14,11 @@ def _check(input, weight, bias):
     _checks.same_dtype(_OP, input=X, weight=W, bias=b)
     if W.ndim != 2:
         raise ValueError(f"{_OP}: weight must be 2-D (out_features, in_features), got {W.shape}")
-    if X.ndim < 1 or X.shape[-1] != W.shape[1]:
+    if X.ndim < 1:
+        raise ValueError(
+            f"{_OP}: input must have shape (*, in_features), got a 0-d input {X.shape}"
+        )
+    if X.shape[-1] != W.shape[1]:
         raise ValueError(
             f"{_OP}: input's last dimension must equal weight's in_features {W.shape[1]}; "
             f"got input {X.shape} and weight {W.shape}"
@@ -49,10 +55,12 @@ def linear_backward(grad_output, input, weight, bias=None):
     _checks.same_dtype(_OP, grad_output=dY, input=X)
     _checks.grad_like(dY, (*X.shape[:-1], W.shape[0]), _OP)
     # --8<-- [start:linear-backward]
-    dX = dY @ W  # (2)
+    out_features, in_features = W.shape
+    dX = dY @ W  # (2), for every leading index at once
     # fold every leading index (batch, time, ...) into one row index n
-    dY2 = dY.reshape(-1, W.shape[0])
-    X2 = X.reshape(-1, W.shape[1])
+    N = math.prod(X.shape[:-1])
+    dY2 = dY.reshape(N, out_features)
+    X2 = X.reshape(N, in_features)
     dW = dY2.T @ X2  # (3)
     db = dY2.sum(axis=0) if b is not None else None  # (4)
     # --8<-- [end:linear-backward]

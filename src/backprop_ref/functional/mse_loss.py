@@ -18,18 +18,20 @@ def _check(input, target, reduction):
         # torch broadcasts with a warning; a shape mismatch is almost always a bug
         # (the classic: (N, 1) predictions against (N,) targets), so we refuse it.
         raise ValueError(
-            f"{_OP}: target must have the input's shape, got input {X.shape} and target {T.shape}"
+            f"{_OP}: target must have the input's shape, got input {X.shape} and target "
+            f"{T.shape}; torch would broadcast them (with only a warning), we refuse"
         )
     return X, T
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """L = mean or sum of (X - T)^2, as torch.nn.functional.mse_loss.
 
     Shapes: input (*), target (*) -> () for "mean" and "sum", (*) for "none".
-    size_average and reduce are torch's deprecated flags; only None is accepted.
+    size_average and reduce (deprecated in torch) and weight (torch 2.13's weighted form) are
+    not supported: only None is accepted.
     """
-    _legacy(size_average, reduce)
+    _unsupported(size_average, reduce, weight)
     X, T = _check(input, target, reduction)
     # --8<-- [start:mse-forward]
     E = (X - T) ** 2  # (1)
@@ -43,12 +45,14 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return np.asarray(L)  # a 0-d array for "mean" and "sum", like torch's 0-d tensor
 
 
-def mse_loss_backward(grad_output, input, target, size_average=None, reduce=None, reduction="mean"):
+def mse_loss_backward(
+    grad_output, input, target, size_average=None, reduce=None, reduction="mean", weight=None
+):
     """Returns (grad_input, grad_target).
 
     Shapes: grad_output () for "mean"/"sum", (*) for "none"; input (*), target (*).
     """
-    _legacy(size_average, reduce)
+    _unsupported(size_average, reduce, weight)
     X, T = _check(input, target, reduction)
     dL = _checks.array(grad_output, "grad_output", _OP)
     _checks.same_dtype(_OP, grad_output=dL, input=X)
@@ -64,9 +68,15 @@ def mse_loss_backward(grad_output, input, target, size_average=None, reduce=None
     return dX.astype(X.dtype, copy=False), dT.astype(X.dtype, copy=False)
 
 
-def _legacy(size_average, reduce):
+def _unsupported(size_average, reduce, weight):
     if size_average is not None or reduce is not None:
         raise NotImplementedError(
             f"{_OP}: size_average and reduce are deprecated in torch; use reduction= instead "
             f"(got size_average={size_average!r}, reduce={reduce!r})"
+        )
+    if weight is not None:
+        # torch 2.13's weighted form divides "mean" by sum(weight), not numel; not covered here
+        raise NotImplementedError(
+            f"{_OP}: weight is not supported (got an array of shape "
+            f"{getattr(weight, 'shape', None)}); pass weight=None"
         )

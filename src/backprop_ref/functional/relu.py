@@ -8,32 +8,41 @@ _OP = "relu"
 
 
 def relu(input, inplace=False):
-    """Y = max(X, 0) elementwise, as torch.nn.functional.relu (NaN stays NaN).
+    """Y = max(X, 0) elementwise, as torch.nn.functional.relu (NaN stays NaN, -0.0 stays -0.0).
 
-    Shapes: input (*) -> (*). `inplace=True` writes the result into `input` and returns it.
+    Shapes: input (*) -> (*). `inplace=True` writes the result into `input` and returns that
+    same array object, as F.relu(x, inplace=True) returns x.
     """
     X = _checks.array(input, "input", _OP)
+    if inplace and not isinstance(input, np.ndarray):
+        raise TypeError(
+            f"{_OP}: inplace=True needs a numpy.ndarray input, got {type(input).__name__}"
+        )
+    if inplace and not X.flags.writeable:
+        raise ValueError(f"{_OP}: inplace=True needs a writeable input, got a read-only {X.shape}")
     # --8<-- [start:relu-forward]
-    Y = np.maximum(X, 0)  # (1); np.maximum keeps NaN, as torch does
-    # --8<-- [end:relu-forward]
+    negative = X < 0  # False at NaN, so NaN passes through, as in torch
     if inplace:
-        X[...] = Y
+        X[negative] = 0  # (1), written into the input's own memory
         return X
+    Y = np.where(negative, 0, X)  # (1): Y = X where X >= 0 (keeping -0.0 and NaN), else 0
+    # --8<-- [end:relu-forward]
     return Y
 
 
 def relu_backward(grad_output, input, inplace=False):
-    """dX = dY * [X > 0]; the derivative at exactly 0 is taken as 0, as torch does.
+    """dX = dY where not (X <= 0), else 0: as torch, the derivative at exactly 0 is 0.
 
-    Shapes: grad_output (*), input (*) -> (*). With `inplace=True` the forward overwrote its
-    input, so pass its output: Y > 0 exactly where X > 0, so the mask is the same.
+    Shapes: grad_output (*), input (*) -> (*). The mask can be read off the input or the
+    output (Y <= 0 exactly where X <= 0), so after `relu(x, inplace=True)` pass the
+    overwritten array; `inplace` is accepted for symmetry with the forward and changes nothing.
     """
     X = _checks.array(input, "input", _OP)
     dY = _checks.array(grad_output, "grad_output", _OP)
     _checks.same_dtype(_OP, grad_output=dY, input=X)
     _checks.grad_like(dY, X.shape, _OP)
     # --8<-- [start:relu-backward]
-    mask = X > 0  # (2): True where the unit was active; False at X <= 0 and at NaN
-    dX = np.where(mask, dY, 0).astype(dY.dtype)  # (3); a masked NaN in dY gives 0, as in torch
+    mask = ~(X <= 0)  # (2): True where X > 0 and at NaN; False at X <= 0, exactly 0 included
+    dX = np.where(mask, dY, 0)  # (3): a select, not a product, so NaN in dY stays behind a 0
     # --8<-- [end:relu-backward]
     return dX

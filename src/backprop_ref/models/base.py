@@ -2,7 +2,7 @@
 
 Each model keeps its parameters in `self.params` (name -> ndarray, in torch's
 `named_parameters()` order) and its gradients in `self.grads` (name -> ndarray, or None before
-the first backward, as `param.grad` is in torch).
+the first backward, as `param.grad` is in torch). Chapter: docs/foundations/grad_and_zero_grad.md
 """
 
 import numpy as np
@@ -40,37 +40,72 @@ class Model:
         return dict(self.params)
 
     def load_state_dict(self, state_dict):
-        """Copy values (numpy arrays or torch tensors) into the parameters, cast to self.dtype."""
+        """Copy values (numpy arrays or torch tensors) into the parameters, cast to self.dtype.
+
+        Every key and shape is checked before anything is copied: a bad state dict leaves the
+        model unchanged.
+        """
+        where = f"{type(self).__name__}.load_state_dict"
         missing = [k for k in self.params if k not in state_dict]
         unexpected = [k for k in state_dict if k not in self.params]
         if missing or unexpected:
-            raise KeyError(
-                f"{type(self).__name__}.load_state_dict: missing keys {missing}, "
-                f"unexpected keys {unexpected}"
-            )
-        for name, value in state_dict.items():
+            raise KeyError(f"{where}: missing keys {missing}, unexpected keys {unexpected}")
+        values = {}
+        for name in self.params:
+            value = state_dict[name]
             if hasattr(value, "detach"):  # a torch tensor
                 value = value.detach().cpu().numpy()
             value = np.asarray(value)
+            if not (
+                np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)
+            ):
+                raise TypeError(f"{where}: {name} must hold real numbers, got dtype {value.dtype}")
             if value.shape != self.params[name].shape:
                 raise ValueError(
-                    f"{type(self).__name__}.load_state_dict: {name} has shape "
-                    f"{self.params[name].shape} in the model, got {value.shape}"
+                    f"{where}: {name} has shape {self.params[name].shape} in the model, "
+                    f"got {value.shape}"
                 )
+            values[name] = value
+        for name, value in values.items():
             np.copyto(self.params[name], value, casting="unsafe")
 
     # -- gradients ---------------------------------------------------------------------------
-    def zero_grad(self):
-        """Reset every gradient to None, as torch's zero_grad() (set_to_none=True) does."""
-        for name in self.grads:
-            self.grads[name] = None
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients, as torch's zero_grad(): to None by default (torch >= 2.0), or,
+        with set_to_none=False, fill the existing arrays with zeros in place."""
+        for name, grad in self.grads.items():
+            if set_to_none or grad is None:
+                self.grads[name] = None
+            else:
+                grad[...] = 0
 
     def _accumulate(self, name, grad):
         """grads[name] += grad, starting from None: what autograd does to param.grad."""
+        if grad.shape != self.params[name].shape:
+            raise ValueError(
+                f"{type(self).__name__}: gradient of {name} has shape {grad.shape}, "
+                f"the parameter has {self.params[name].shape}"
+            )
         if self.grads[name] is None:
             self.grads[name] = grad.astype(self.dtype, copy=True)
         else:
             self.grads[name] += grad
+
+    def _check_input(self, method, name, value, trailing):
+        """`value` must be an ndarray of the model's dtype whose shape ends with `trailing`."""
+        where = f"{type(self).__name__}.{method}"
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"{where}: {name} must be a numpy.ndarray, got {type(value).__name__}")
+        if value.dtype != self.dtype:
+            raise TypeError(
+                f"{where}: {name} has dtype {value.dtype}, the model's parameters are "
+                f"{self.dtype} (cast it with .astype(np.{self.dtype}))"
+            )
+        k = len(trailing)
+        if value.ndim < k or tuple(value.shape[value.ndim - k :]) != tuple(trailing):
+            shown = ", ".join(["*", *map(str, trailing)])
+            raise ValueError(f"{where}: expected {name} of shape ({shown}), got {value.shape}")
+        return value
 
     def __call__(self, x):
         return self.forward(x)

@@ -1,0 +1,8 @@
+"""`python -m backprop_ref`: see backprop_ref.cli."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""`python -m backprop_ref`: both commands, their exit status, bad arguments, torch missing."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import backprop_ref.functional
+from backprop_ref import cli
+
+NAMES = [
+    f"{layer}.{kind}"
+    for layer in ("conv1", "conv2", "fc1", "fc2", "fc3")
+    for kind in ("weight", "bias")
+]
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "backprop_ref", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def rows(stdout):
+    """name -> (max |ours - torch|, relative error) from the printed table."""
+    out = {}
+    for line in stdout.splitlines():
+        parts = line.split()
+        if line.startswith("  ") and len(parts) >= 3 and parts[-1][0].isdigit():
+            out[parts[0]] = (float(parts[-2]), float(parts[-1]))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("args", "rtol"),
+    [(["--batch", "1"], 1e-5), (["--batch", "3", "--dtype", "float64", "--seed", "4"], 1e-10)],
+)
+def test_lenet_passes(args, rtol):
+    proc = run("lenet", *args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = rows(proc.stdout)
+    assert set(table) == {"output", "loss", *(f"{n}.grad" for n in NAMES)}
+    assert all(rel <= rtol for _, rel in table.values()), proc.stdout
+    assert "(6, 1, 5, 5)" in proc.stdout and "(120, 400)" in proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("PASS")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_two_layer_passes(dtype):
+    proc = run("two-layer", "--steps", "20", "--seed", "1", "--dtype", dtype)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = rows(proc.stdout)
+    params = ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert set(table) == {"loss", *(f"{n}.grad" for n in params), *(f"{n}" for n in params)}
+    assert "20 SGD steps" in proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("PASS")
+
+
+def test_same_seed_same_report():
+    assert run("two-layer", "--steps", "3").stdout == run("two-layer", "--steps", "3").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["lenet", "--batch", "-1"], "the batch size must be >= 1, got -1"),
+        (["lenet", "--batch", "0"], "the batch size must be >= 1, got 0"),
+        (["lenet", "--batch", "2.5"], "expected an integer, got '2.5'"),
+        (["lenet", "--seed", "abc"], "expected an integer, got 'abc'"),
+        (["lenet", "--seed", "-3"], "the seed must be >= 0"),
+        (["lenet", "--dtype", "float16"], "invalid choice: 'float16'"),
+        (["two-layer", "--steps", "0"], "the number of steps must be >= 1"),
+        (["two-layer", "--batch", "2"], "unrecognized arguments: --batch 2"),
+        (["three-layer"], "invalid choice: 'three-layer'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(args, message):
+    proc = run(*args)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["lenet", "--help"], ["two-layer", "--help"]])
+def test_help_explains_each_command(args):
+    proc = run(*args)
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())  # argparse wraps lines anywhere
+    for word in {
+        "--help": ["lenet", "two-layer", "Exit status", "rtol 1e-10"],
+        "lenet": ["--batch", "--seed", "--dtype", "MSELoss", "(N, 1, 32, 32)"],
+        "two-layer": ["--steps", "--seed", "--dtype", "reduction sum", "1e-4", "500"],
+    }[args[0]]:
+        assert word in text, (word, proc.stdout)
+
+
+def test_torch_missing_is_a_clear_message():
+    """sys.modules["torch"] = None makes `import torch` raise ImportError, as if not installed."""
+    code = (
+        "import sys; sys.modules['torch'] = None; "
+        "from backprop_ref.cli import main; sys.exit(main(['two-layer', '--steps', '1']))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "torch is not installed" in proc.stderr and "torch==2.13.0" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_help_works_without_torch():
+    code = (
+        "import sys; sys.modules['torch'] = None; "
+        "from backprop_ref.cli import main; main(['--help'])"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0 and "two-layer" in proc.stdout
+
+
+def test_a_wrong_gradient_fails_with_exit_1(monkeypatch, capsys):
+    """In process: a loss gradient off by 1e-4 (relative) must turn the report into FAIL."""
+    right = backprop_ref.functional.mse_loss_backward
+
+    def slightly_wrong(*args, **kwargs):
+        dX, dT = right(*args, **kwargs)
+        return dX * (1 + 1e-4), dT
+
+    monkeypatch.setattr(backprop_ref.functional, "mse_loss_backward", slightly_wrong)
+    status = cli.main(["two-layer", "--steps", "2", "--dtype", "float64"])
+    out = capsys.readouterr().out
+    assert status == 1
+    assert out.rstrip().splitlines()[-1].startswith("FAIL")
+    assert "beyond tolerance" in out
+
+
+def test_report_tolerance_per_dtype():
+    r64 = cli.Report("float64")
+    r64.compare("a", np.array([1.0 + 5e-11]), np.array([1.0]))
+    r64.compare("b", np.array([1.0 + 5e-10]), np.array([1.0]))
+    assert [row[3] for row in r64.rows.values()] == [True, False]
+    r32 = cli.Report("float32")
+    r32.compare("a", np.array([1.0 + 1e-5]), np.array([1.0]))  # within rtol + atol
+    r32.compare("b", np.array([1.0 + 3e-5]), np.array([1.0]))
+    r32.compare("c", np.zeros((2, 3)), np.zeros((3, 2)))  # a wrong shape always fails
+    assert [row[3] for row in r32.rows.values()] == [True, False, False]
+    # the numbers are tests/support.py's
+    from support import TOL
+
+    assert cli.TOL == {dt.name: tol for dt, tol in TOL.items()}
