@@ -11,12 +11,23 @@ Tolerances (the precision chapter explains them):
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 TOL = {
     np.dtype(np.float64): (1e-10, 1e-12),
     np.dtype(np.float32): (1e-5, 1e-5),
 }
 DTYPES = [np.float64, np.float32]
+
+# torch's counterpart of every forward op in backprop_ref.functional
+TORCH_FORWARD = {
+    "linear": F.linear,
+    "relu": F.relu,
+    "mse_loss": F.mse_loss,
+    "conv2d": F.conv2d,
+    "max_pool2d": F.max_pool2d,
+    "flatten": torch.flatten,
+}
 
 
 def assert_close(actual, expected, name="value"):

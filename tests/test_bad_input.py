@@ -14,19 +14,10 @@ target that broadcasts against the input), there is no row: the op's chapter exp
 import numpy as np
 import pytest
 import torch
-import torch.nn.functional as F
-from test_finite_differences import FORWARD_OPS, skip_if_placeholder
+from support import TORCH_FORWARD as TORCH
+from test_finite_differences import FORWARD_OPS
 
 from backprop_ref import functional
-
-TORCH = {
-    "linear": F.linear,
-    "relu": F.relu,
-    "mse_loss": F.mse_loss,
-    "conv2d": F.conv2d,
-    "max_pool2d": F.max_pool2d,
-    "flatten": torch.flatten,
-}
 
 _rng = np.random.default_rng(0)
 
@@ -118,7 +109,6 @@ def test_every_op_has_rows():
 def test_valid_calls_are_valid():
     """The rows change one argument of a call that both torch and we accept."""
     for op, kwargs in VALID.items():
-        skip_if_placeholder(op)
         ours = getattr(functional, op)(**kwargs)
         assert ours.shape == call_torch(op, kwargs).shape
 
@@ -134,7 +124,6 @@ def _check_message(err, op, name):
     ("op", "what", "change", "name"), BAD, ids=[f"{r[0]}: {r[1]}" for r in BAD]
 )
 def test_forward_rejects(op, what, change, name):
-    skip_if_placeholder(op)
     kwargs = {**VALID[op], **change}
     with pytest.raises(Exception):  # noqa: B017 (any exception: the row is honest if torch raises)
         call_torch(op, kwargs)
@@ -147,7 +136,6 @@ def test_forward_rejects(op, what, change, name):
     ("op", "what", "change", "name"), BAD, ids=[f"{r[0]}: {r[1]}" for r in BAD]
 )
 def test_backward_rejects(op, what, change, name):
-    skip_if_placeholder(op)
     kwargs = {**VALID[op], **change}
     with pytest.raises((ValueError, TypeError)) as err:
         getattr(functional, op + "_backward")(np.zeros(1), **kwargs)
@@ -175,7 +163,6 @@ BAD_GRADS = _bad_grads()
     ("op", "what", "grad"), BAD_GRADS, ids=[f"{r[0]}: {r[1]}" for r in BAD_GRADS]
 )
 def test_backward_rejects_a_bad_grad_output(op, what, grad):
-    skip_if_placeholder(op)
     leaves = {
         k: torch.tensor(v, requires_grad=True) if isinstance(v, np.ndarray) else v
         for k, v in VALID[op].items()

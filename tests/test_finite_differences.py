@@ -10,7 +10,7 @@ max-pool's inputs are distinct values spaced 0.01 apart, so a step of 1e-6 never
 element of a window is the maximum. The kinks themselves are pinned against torch in
 tests/test_properties.py.
 
-`KINK_FREE` (case name -> builder of a valid call), `FORWARD_OPS` and `skip_if_placeholder` are
+`KINK_FREE` (case name -> builder of a valid call) and `FORWARD_OPS` are
 shared with the other tests/test_*.py files of the verification chapter.
 """
 
@@ -22,18 +22,6 @@ from backprop_ref.testing import adjoint_test, numerical_gradient
 
 FORWARD_OPS = [name for name in functional.__all__ if not name.endswith("_backward")]
 RTOL, ATOL = 1e-6, 1e-8  # the central difference's rounding error is ~1e-16 * |s| / eps
-
-
-def skip_if_placeholder(op):
-    """Skip, saying so, while another helper's op still raises NotImplementedError("being ...")."""
-    fn = getattr(functional, op)
-    try:
-        arrays, kwargs = KINK_FREE[first_case(op)](np.random.default_rng(0))
-        fn(*arrays, **kwargs)
-    except NotImplementedError as err:
-        if "being written" in str(err):
-            pytest.skip(f"backprop_ref.functional.{op} is still a placeholder: {err}")
-        raise
 
 
 def _spaced(rng, shape, gap=0.01):
@@ -142,7 +130,6 @@ def test_every_op_has_a_case():
 @pytest.mark.parametrize("case", CASES)
 def test_numerical_gradient(case):
     op = op_of(case)
-    skip_if_placeholder(op)
     rng = np.random.default_rng(1)
     forward, arrays, kwargs, parts = ops_and_arguments(case, rng)
     dY = rng.standard_normal(np.shape(forward(*arrays, **kwargs)))
@@ -158,7 +145,6 @@ def test_numerical_gradient(case):
 @pytest.mark.parametrize("case", CASES)
 def test_adjoint(case):
     op = op_of(case)
-    skip_if_placeholder(op)
     rng = np.random.default_rng(2)
     _, arrays, _, parts = ops_and_arguments(case, rng)
     for i, f, vjp in parts:

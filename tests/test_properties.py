@@ -17,22 +17,15 @@ import torch
 import torch.nn.functional as F
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from support import TORCH_FORWARD as TORCH
 from support import assert_close
-from test_finite_differences import FORWARD_OPS, skip_if_placeholder
+from test_finite_differences import FORWARD_OPS
 
 from backprop_ref import functional
 
 DTYPES = st.sampled_from([np.float64, np.float32])
 SEEDS = st.integers(0, 2**32 - 1)
 STYLES = st.sampled_from(["normal", "integers"])
-TORCH = {
-    "linear": F.linear,
-    "relu": F.relu,
-    "mse_loss": F.mse_loss,
-    "conv2d": F.conv2d,
-    "max_pool2d": F.max_pool2d,
-    "flatten": torch.flatten,
-}
 
 
 def values(rng, shape, dtype, style):
@@ -192,32 +185,27 @@ def test_every_op_has_a_property_test():
 
 @given(drawn=linear_cases())
 def test_linear(drawn):
-    skip_if_placeholder("linear")
     compare_with_torch("linear", *drawn)
 
 
 @given(drawn=relu_cases())
 def test_relu(drawn):
-    skip_if_placeholder("relu")
     compare_with_torch("relu", *drawn)
 
 
 @given(drawn=mse_loss_cases())
 def test_mse_loss(drawn):
-    skip_if_placeholder("mse_loss")
     compare_with_torch("mse_loss", *drawn)
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
 @given(drawn=conv2d_cases())
 def test_conv2d(drawn):
-    skip_if_placeholder("conv2d")
     compare_with_torch("conv2d", *drawn)
 
 
 @given(drawn=max_pool2d_cases())
 def test_max_pool2d(drawn):
-    skip_if_placeholder("max_pool2d")
     compare_with_torch("max_pool2d", *drawn)
     arrays, kwargs = drawn[:2]
     # return_indices=True: the same values, and the index torch records (first maximum of the
@@ -230,7 +218,6 @@ def test_max_pool2d(drawn):
 
 @given(drawn=flatten_cases())
 def test_flatten(drawn):
-    skip_if_placeholder("flatten")
     compare_with_torch("flatten", *drawn)
 
 
@@ -241,20 +228,17 @@ NAN = st.just("nan")
 
 @given(drawn=relu_cases(styles=NAN))
 def test_relu_with_nan(drawn):
-    skip_if_placeholder("relu")
     compare_with_torch("relu", *drawn)
 
 
 @given(drawn=max_pool2d_cases(styles=NAN))
 def test_max_pool2d_with_nan(drawn):
-    skip_if_placeholder("max_pool2d")
     compare_with_torch("max_pool2d", *drawn)
 
 
 @given(drawn=relu_cases())
 def test_relu_inplace(drawn):
     """inplace=True: the result is written into the input; backward is given that output."""
-    skip_if_placeholder("relu")
     (X,), _, seed, dtype = drawn
     leaf = torch.tensor(X, requires_grad=True)
     out = F.relu(leaf.clone(), inplace=True)  # torch refuses in-place on a leaf

@@ -14,32 +14,11 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from backprop_ref.functional import mse_loss_backward
 from backprop_ref.models import LeNet
-
-
-class BlitzNet(nn.Module):
-    """The seed's network (flatten(x, 1) is its view(-1, 400))."""
-
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 6, 5)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
-
+from backprop_ref.models.torch_reference import BlitzNet  # the seed's Net in torch
 
 torch.manual_seed(0)
 torch_net = BlitzNet().double()

@@ -9,7 +9,7 @@
 # own gradients.
 #
 # At every step we record the loss of both sides and the largest gradient difference,
-# $\max |\mathrm{d}W_{ours} - \mathrm{d}W_{torch}| / \max |\mathrm{d}W_{torch}|$ over the four
+# $\max |dW_\text{ours} - dW_\text{torch}| / \max |dW_\text{torch}|$ over the four
 # parameters. For contrast we also record the mismatch of the seed note's manual check, which
 # read the weights after the in-place update.
 

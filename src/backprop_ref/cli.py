@@ -157,37 +157,14 @@ class Report:
 
 
 # -- the two experiments ------------------------------------------------------------------------
-def torch_lenet(torch):
-    """The seed's Net, built from torch.nn (defined here so that torch is imported lazily)."""
-    nn, F = torch.nn, torch.nn.functional
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 6, 5)
-            self.conv2 = nn.Conv2d(6, 16, 5)
-            self.fc1 = nn.Linear(16 * 5 * 5, 120)
-            self.fc2 = nn.Linear(120, 84)
-            self.fc3 = nn.Linear(84, 10)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-            x = torch.flatten(x, 1)  # the seed's x.view(-1, 400)
-            x = F.relu(self.fc1(x))
-            x = F.relu(self.fc2(x))
-            return self.fc3(x)
-
-    return Net()
-
-
 def run_lenet(args, torch):
     from .functional import mse_loss, mse_loss_backward
     from .models import LeNet
+    from .models.torch_reference import BlitzNet
 
     tdtype = getattr(torch, args.dtype)
     torch.manual_seed(args.seed)
-    tnet = torch_lenet(torch).to(tdtype)
+    tnet = BlitzNet().to(tdtype)
     x = torch.randn(args.batch, 1, 32, 32, dtype=tdtype)
     target = torch.randn(args.batch, 10, dtype=tdtype)
     out = tnet(x)
@@ -215,15 +192,14 @@ def run_lenet(args, torch):
 def run_two_layer(args, torch):
     from .functional import mse_loss, mse_loss_backward
     from .models import TwoLayerNet
+    from .models.torch_reference import two_layer_net
 
     N, D_in, H, D_out, lr = 2, 3, 4, 5, 1e-4
     tdtype = getattr(torch, args.dtype)
     torch.manual_seed(args.seed)
     x = torch.randn(N, D_in, dtype=tdtype)
     y = torch.randn(N, D_out, dtype=tdtype)
-    model = torch.nn.Sequential(
-        torch.nn.Linear(D_in, H), torch.nn.ReLU(), torch.nn.Linear(H, D_out)
-    ).to(tdtype)
+    model = two_layer_net(D_in, H, D_out).to(tdtype)
     loss_fn = torch.nn.MSELoss(reduction="sum")
 
     net = TwoLayerNet(D_in, H, D_out, dtype=args.dtype)
