@@ -13,7 +13,9 @@ from backprop_ref.functional.conv2d import (
     conv2d,
     conv2d_backward,
     conv2d_backward_naive,
+    conv2d_input,
     conv2d_naive,
+    conv2d_weight,
 )
 
 # torch warns that padding='same' with an even kernel may copy the input; that is expected here
@@ -349,3 +351,73 @@ def test_grad_output_dtype_and_type():
         conv2d_backward(np.zeros((2, 6, 4, 4), np.float32), X4, W4, groups=2)
     with pytest.raises(TypeError, match="grad_output"):
         conv2d_backward(torch.zeros(2, 6, 4, 4), X4, W4, groups=2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize(
+    "x_shape, w_shape, kwargs",
+    [
+        ((2, 1, 32, 32), (6, 1, 5, 5), {}),  # LeNet's conv1
+        ((3, 6, 14, 14), (16, 6, 5, 5), {}),  # LeNet's conv2
+        (
+            (3, 4, 9, 8),
+            (6, 2, 3, 2),
+            dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2),
+        ),
+        ((2, 3, 7, 6), (4, 3, 3, 3), dict(stride=2, padding=1)),  # the floor drops a row
+        ((0, 3, 5, 5), (2, 3, 3, 3), {}),  # an empty batch
+    ],
+)
+def test_input_and_weight_gradients_alone_like_torch_nn_grad(dtype, x_shape, w_shape, kwargs):
+    """conv2d_input / conv2d_weight (what LeNet uses for conv1) against torch.nn.grad's, and
+    equal to the first two results of conv2d_backward."""
+    rng = np.random.default_rng(7)
+    X, W = rand(rng, x_shape, dtype), rand(rng, w_shape, dtype)
+    Y_t = F.conv2d(torch.tensor(X), torch.tensor(W), **kwargs)
+    dY = rand(rng, tuple(Y_t.shape), dtype)
+    dX = conv2d_input(x_shape, W, dY, **kwargs)
+    dW = conv2d_weight(X, w_shape, dY, **kwargs)
+    dX_t = torch.nn.grad.conv2d_input(x_shape, torch.tensor(W), torch.tensor(dY), **kwargs)
+    dW_t = torch.nn.grad.conv2d_weight(torch.tensor(X), w_shape, torch.tensor(dY), **kwargs)
+    assert dX.shape == x_shape and dW.shape == w_shape and dX.dtype == dW.dtype == dtype
+    assert_close(dX, dX_t, "grad_input")
+    assert_close(dW, dW_t, "grad_weight")
+    dX_all, dW_all, _ = conv2d_backward(dY, X, W, **kwargs)
+    np.testing.assert_array_equal(dX, dX_all)
+    np.testing.assert_array_equal(dW, dW_all)
+
+
+def test_input_and_weight_gradients_alone_unbatched_and_same_padding():
+    rng = np.random.default_rng(8)
+    X, W = rng.standard_normal((4, 7, 7)), rng.standard_normal((4, 2, 2, 3))
+    kwargs = dict(padding="same", groups=2, dilation=2)
+    dY = rng.standard_normal(conv2d(X, W, **kwargs).shape)
+    dX, dW, _ = conv2d_backward(dY, X, W, **kwargs)
+    np.testing.assert_array_equal(conv2d_input(X.shape, W, dY, **kwargs), dX)
+    np.testing.assert_array_equal(conv2d_weight(X, W.shape, dY, **kwargs), dW)
+    x, w = torch.tensor(X, requires_grad=True), torch.tensor(W, requires_grad=True)
+    F.conv2d(x, w, **kwargs).backward(torch.tensor(dY))
+    assert_close(dX, x.grad, "grad_input")
+    assert_close(dW, w.grad, "grad_weight")
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda X, W, dY: conv2d_input((2, 3, 8), W, dY), ValueError, r"conv2d_input: .*channels"),
+        (lambda X, W, dY: conv2d_input((2, 3), W, dY), ValueError, r"conv2d_input: input_size"),
+        (lambda X, W, dY: conv2d_input((2, 3, 8, -1), W, dY), ValueError, "input_size"),
+        (lambda X, W, dY: conv2d_input(5, W, dY), ValueError, r"conv2d_input: input_size"),
+        (lambda X, W, dY: conv2d_input((2, 3, 8, 8.0), W, dY), TypeError, "input_size"),
+        (lambda X, W, dY: conv2d_input(X.shape, W, dY[:, :, :2]), ValueError, r"grad_output"),
+        (lambda X, W, dY: conv2d_weight(X, (4, 3, 3), dY), ValueError, r"conv2d_weight: weight_s"),
+        (lambda X, W, dY: conv2d_weight(X, (4, 2, 3, 3), dY), ValueError, r"conv2d_weight: .*ch"),
+        (lambda X, W, dY: conv2d_weight(X, W.shape, dY.astype(np.float32)), TypeError, "dtype"),
+        (lambda X, W, dY: conv2d_weight(X.tolist(), W.shape, dY), TypeError, "input"),
+    ],
+)
+def test_input_and_weight_gradients_alone_bad_input(call, exc, match):
+    X, W = np.zeros((2, 3, 8, 8)), np.zeros((4, 3, 3, 3))
+    dY = np.zeros((2, 4, 6, 6))
+    with pytest.raises(exc, match=match):
+        call(X, W, dY)

@@ -412,3 +412,45 @@ def test_bad_grad_output(fn):
         fn(np.zeros((2, 3, 3, 3), np.float32), X, 2)
     with pytest.raises(TypeError, match="grad_output must be float32 or float64"):
         fn(np.zeros((2, 3, 3, 3), np.int32), X, 2)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_cached_geometry_serves_each_call_its_own_arguments(dtype):
+    """The geometry is cached per shape and arguments: calls that alternate between settings
+    on one shape each get their own, a rejected call raises every time (errors are not
+    cached), and the cached per-window array cannot be changed by a caller."""
+    from backprop_ref.functional.max_pool2d import _geometry
+
+    rng = np.random.default_rng(11)
+    X = rand(rng, (2, 3, 7, 6), dtype)
+    settings = [
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=1, padding=1),
+        dict(kernel_size=2, ceil_mode=True),
+        dict(kernel_size=(2, 3), stride=(1, 2), dilation=2),
+    ]
+    for args in settings + settings[::-1]:  # each twice, the second time from the cache
+        Y_t = F.max_pool2d(torch.tensor(X), **args)
+        dY = rand(rng, tuple(Y_t.shape), dtype)
+        check_against_torch(X, dY, args, naive=False)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="max_pool2d: padding"):
+            max_pool2d(X, 2, padding=2)
+        with pytest.raises(TypeError, match="stride"):
+            max_pool2d(X, 2, stride=2.0)  # 2.0 == 2, yet it must not hit the cached stride 2
+    g = _geometry(X, 2, None, 0, 1, False, "max_pool2d")
+    with pytest.raises(ValueError, match="read-only"):
+        g.first[0, 0] = 1
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_negative_zero_found_by_its_bits_at_scale(dtype):
+    """A single -0.0 among LeNet-sized ReLU outputs (full of +0.0) is found by the one-pass
+    bit test, and every zero's sign comes out as torch's."""
+    rng = np.random.default_rng(12)
+    X = np.maximum(rand(rng, (4, 6, 28, 28), dtype), 0)  # many +0.0, as after a ReLU
+    X[1, 2, 4:6, 6:8] = [[0.0, -0.0], [-0.0, 0.0]]  # one all-zero window, +0.0 first
+    X[3, 5, 10:12, 0:2] = [[-0.0, 0.0], [0.0, -0.0]]  # and one with -0.0 first
+    dY = rand(rng, (4, 6, 14, 14), dtype)
+    Y, _, _ = check_against_torch(X, dY, dict(kernel_size=2), naive=False, exact_grad=True)
+    assert not np.signbit(Y[1, 2, 2, 3]) and np.signbit(Y[3, 5, 5, 0])

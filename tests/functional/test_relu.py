@@ -176,3 +176,35 @@ def test_finite_differences_away_from_the_kink():
     h = 1e-6
     numeric = (np.sum(dY * relu(X + h * V)) - np.sum(dY * relu(X - h * V))) / (2 * h)
     np.testing.assert_allclose(np.sum(relu_backward(dY, X) * V), numeric, rtol=1e-7)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout", ["contiguous", "strided", "fortran", "0-d"])
+def test_bit_select_matches_torch_on_every_special_value(dtype, layout):
+    """The forward and backward select on the bits (an integer AND): check it at scale, with
+    -0.0, NaN of either sign, infinities and subnormals scattered at random, on views too."""
+    rng = np.random.default_rng(3)
+    tiny = np.finfo(dtype).smallest_subnormal
+    special = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, tiny, -tiny], dtype=dtype)
+    X = rand(rng, (6, 28, 28), dtype)
+    X.flat[rng.random(X.size) < 0.3] = rng.choice(special, size=X.size)[rng.random(X.size) < 0.3]
+    dY = rand(rng, X.shape, dtype)
+    dY.flat[rng.random(X.size) < 0.1] = np.nan
+    if layout == "strided":
+        X, dY = X[:, ::2, 1::3], dY[:, 1::2, 1::3]
+    elif layout == "fortran":
+        X, dY = np.asfortranarray(X), np.asfortranarray(dY)
+    elif layout == "0-d":
+        X, dY = np.array(-0.0, dtype=dtype), np.array(np.nan, dtype=dtype)
+    Y_t, (dX_t,) = torch_grads(F.relu, [np.ascontiguousarray(X)], np.ascontiguousarray(dY))
+    Y, dX = relu(X), relu_backward(dY, X)
+    for ours, theirs in ((Y, Y_t), (dX, dX_t)):
+        assert type(ours) is np.ndarray and ours.shape == X.shape and ours.dtype == dtype
+        theirs = np.asarray(theirs)
+        np.testing.assert_array_equal(ours, theirs)  # exact; NaN matches NaN
+        zero_sign = np.signbit(ours) & (ours == 0), np.signbit(theirs) & (theirs == 0)
+        np.testing.assert_array_equal(*zero_sign)  # -0.0 where torch has -0.0
+    assert not np.shares_memory(Y, X)
+    assert relu(X, inplace=True) is X  # and in place, through the view
+    np.testing.assert_array_equal(X, Y)
+    np.testing.assert_array_equal(np.signbit(X), np.signbit(Y))

@@ -265,3 +265,31 @@ def test_cache_holds_every_activation_by_its_name_in_the_picture():
         "y": (3, 10),
     }
     assert repr(net) == "LeNet(dtype=np.float32)"
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_conv1_input_gradient_is_never_computed_like_torch(dtype, monkeypatch):
+    """The image needs no gradient: backward computes conv1's weight and bias gradients only
+    (conv2d_weight), and conv2d_backward, which would also compute dx, runs for conv2 alone."""
+    import backprop_ref.models.lenet as lenet_module
+
+    calls = []
+    for name in ("conv2d_backward", "conv2d_weight"):
+        original = getattr(lenet_module, name)
+
+        def spy(*args, _name=name, _original=original, **kwargs):
+            calls.append((_name, args[0].shape))  # grad_output, or conv2d_weight's input
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(lenet_module, name, spy)
+    rng = np.random.default_rng(5)
+    tnet, net = pair(dtype, seed=5)
+    x = rand(rng, (3, 1, 32, 32), dtype)
+    dy = rand(rng, (3, 10), dtype)
+    x_t = torch.tensor(x)  # requires_grad=False, as in training
+    tnet(x_t).backward(torch.tensor(dy))
+    net(x)
+    net.backward(dy)
+    assert x_t.grad is None  # torch computes no gradient for the image ...
+    assert calls == [("conv2d_backward", (3, 16, 10, 10)), ("conv2d_weight", (3, 1, 32, 32))]
+    assert_grads_equal(net, tnet)  # ... and conv1's gradients are still torch's

@@ -309,15 +309,20 @@ def conv2d_backward(
     )
     dY = _check_grad(grad_output, X, W, stride, pads, dilation, unbatched, "conv2d_backward")
     # --8<-- [start:conv2d-backward]
-    N, C_out, H_out, W_out = dY.shape
-    _, C_g, kH, kW = W.shape
-    G, O_g, K, L = groups, C_out // groups, C_g * kH * kW, H_out * W_out
-    (sh, sw), (dh, dw) = stride, dilation
-    top, left = pads[0][0], pads[1][0]
-    Wg = W.reshape(G, O_g, K)
     db = dY.sum(axis=(0, 2, 3)) if b is not None else None  # (5)
+    dW = _grad_weight(X, W.shape, dY, stride, pads, dilation, groups)  # (3)
+    dX = _grad_input(X.shape, W, dY, stride, pads, dilation, groups)  # (4) and (6)
+    # --8<-- [end:conv2d-backward]
+    return (dX[0] if unbatched else dX), dW, db
+
+
+# --8<-- [start:conv2d-grad-weight]
+def _grad_weight(X, weight_size, dY, stride, pads, dilation, groups):
+    """dW (C_out, C_in/G, kH, kW) from the checked X (N, C_in, H, W) and dY (N, C_out, ...)."""
+    N, C_out, H_out, W_out = dY.shape
+    _, C_g, kH, kW = weight_size
+    G, O_g, K, L = groups, C_out // groups, C_g * kH * kW, H_out * W_out
     dWt = np.zeros((G, K, O_g), dtype=X.dtype)  # dW transposed, rows (c, p, q), columns o
-    dX = np.empty_like(X)
     for part in _chunks(N, G * K * L * X.itemsize):  # the forward's chunks
         Xt = _batch_last(X[part], pads)  # (c, h, w, n)
         B = Xt.shape[-1]
@@ -326,18 +331,82 @@ def conv2d_backward(
         # (3): dW[o,c,p,q] = sum_{n,i,j} dY[n,o,i,j] cols[c,p,q,i,j,n], summed over the chunks
         # (computed as its transpose cols dY^T: OpenBLAS runs that one twice as fast in float32)
         dWt += cols @ dYt.transpose(0, 2, 1)
+    return dWt.transpose(0, 2, 1).reshape(weight_size)
+
+
+# --8<-- [end:conv2d-grad-weight]
+
+
+# --8<-- [start:conv2d-grad-input]
+def _grad_input(input_size, W, dY, stride, pads, dilation, groups):
+    """dX (N, C_in, H, W) from the checked weight W and dY (N, C_out, H_out, W_out)."""
+    N, C_out, H_out, W_out = dY.shape
+    _, C_g, kH, kW = W.shape
+    G, O_g, K, L = groups, C_out // groups, C_g * kH * kW, H_out * W_out
+    (sh, sw), (dh, dw) = stride, dilation
+    (top, bottom), (left, right) = pads
+    H, W_in = input_size[2:]
+    Wg = W.reshape(G, O_g, K)
+    dX = np.empty(input_size, dtype=W.dtype)
+    for part in _chunks(N, G * K * L * W.itemsize):  # dcols is as large as the forward's cols
+        dYt = dY[part].transpose(1, 2, 3, 0).reshape(G, O_g, -1)  # columns (i, j, n)
+        B = dYt.shape[-1] // L  # samples in this chunk
         # (4), first half: dcols[c,p,q,i,j,n] = sum_o W[o,c,p,q] dY[n,o,i,j] within each group
         dcols = (Wg.transpose(0, 2, 1) @ dYt).reshape(G * C_g, kH, kW, H_out, W_out, B)
         # (4), second half (col2im): dcols[:, p, q] came from the rows i*s + p*d and columns
-        # j*s + q*d of Xt; add it back there, one strided slice per kernel position (p, q)
-        dXt = np.zeros_like(Xt)
+        # j*s + q*d of the padded input; add it back there, one strided slice per tap (p, q)
+        dXt = np.zeros((G * C_g, top + H + bottom, left + W_in + right, B), dtype=W.dtype)
         for p in range(kH):
             for q in range(kW):
                 rows = slice(p * dh, p * dh + (H_out - 1) * sh + 1, sh)
                 columns = slice(q * dw, q * dw + (W_out - 1) * sw + 1, sw)
                 dXt[:, rows, columns] += dcols[:, p, q]
-        dXt = dXt[:, top : top + X.shape[2], left : left + X.shape[3]]  # (6) drop the padding
+        dXt = dXt[:, top : top + H, left : left + W_in]  # (6) drop the padding
         dX[part] = dXt.transpose(3, 0, 1, 2)  # back to (n, c, h, w)
-    dW = dWt.transpose(0, 2, 1).reshape(W.shape)
-    # --8<-- [end:conv2d-backward]
-    return (dX[0] if unbatched else dX), dW, db
+    return dX
+
+
+# --8<-- [end:conv2d-grad-input]
+
+
+def _size(value, name, op, dtype, lengths, meaning):
+    """A stand-in array of shape `value` (non-negative ints), without memory, for _check."""
+    if not isinstance(value, (tuple, list)) or len(value) not in lengths:
+        raise ValueError(f"{op}: {name} must be a tuple of {meaning}, got {value!r}")
+    size = tuple(_int(v, name, op) for v in value)
+    if min(size) < 0:
+        raise ValueError(f"{op}: {name} must not be negative, got {size}")
+    return np.broadcast_to(np.zeros((), dtype=dtype), size)
+
+
+def conv2d_input(input_size, weight, grad_output, stride=1, padding=0, dilation=1, groups=1):
+    """grad_input alone, as torch.nn.grad.conv2d_input: what conv2d_backward returns first.
+
+    Shapes: input_size (N, C_in, H, W) or (C_in, H, W), weight (C_out, C_in/groups, kH, kW),
+    grad_output (N, C_out, H_out, W_out) or (C_out, H_out, W_out) -> input_size.
+    """
+    op = "conv2d_input"
+    W = _checks.array(weight, "weight", op)
+    X = _size(input_size, "input_size", op, W.dtype, (3, 4), "4 ints (N, C, H, W) or 3 (C, H, W)")
+    X, W, _, stride, pads, dilation, groups, unbatched = _check(
+        X, W, None, stride, padding, dilation, groups, op
+    )
+    dY = _check_grad(grad_output, X, W, stride, pads, dilation, unbatched, op)
+    dX = _grad_input(X.shape, W, dY, stride, pads, dilation, groups)
+    return dX[0] if unbatched else dX
+
+
+def conv2d_weight(input, weight_size, grad_output, stride=1, padding=0, dilation=1, groups=1):
+    """grad_weight alone, as torch.nn.grad.conv2d_weight: what conv2d_backward returns second.
+
+    Shapes: input (N, C_in, H, W) or (C_in, H, W), weight_size (C_out, C_in/groups, kH, kW),
+    grad_output (N, C_out, H_out, W_out) or (C_out, H_out, W_out) -> weight_size.
+    """
+    op = "conv2d_weight"
+    X = _checks.array(input, "input", op)
+    W = _size(weight_size, "weight_size", op, X.dtype, (4,), "4 ints (C_out, C_in/groups, kH, kW)")
+    X, W, _, stride, pads, dilation, groups, unbatched = _check(
+        X, W, None, stride, padding, dilation, groups, op
+    )
+    dY = _check_grad(grad_output, X, W, stride, pads, dilation, unbatched, op)
+    return _grad_weight(X, W.shape, dY, stride, pads, dilation, groups)

@@ -6,6 +6,7 @@ its entries are read in row-major order (a, then b) and an entry takes over when
 larger than the best so far or when it is NaN; the winner receives the window's whole gradient.
 """
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -72,6 +73,13 @@ def _geometry(X, kernel_size, stride, padding, dilation, ceil_mode, op):
     s = k if empty else _pair(stride, "stride", op)
     p = _pair(padding, "padding", op)
     d = _pair(dilation, "dilation", op)
+    return _window_geometry(shape, k, s, p, d, bool(ceil_mode), op)
+
+
+@functools.lru_cache(maxsize=256)
+def _window_geometry(shape, k, s, p, d, ceil_mode, op):
+    """The rest of _geometry, on plain ints: computed once per shape and arguments (a network
+    calls it with the same ones at every step), then taken from the cache."""
     for name, v, low in (("kernel_size", k, 1), ("stride", s, 1), ("dilation", d, 1)):
         if min(v) < low:
             raise ValueError(f"{op}: {name} must be positive, got {v} for input {shape}")
@@ -98,6 +106,7 @@ def _geometry(X, kernel_size, stride, padding, dilation, ceil_mode, op):
             "backward writes out of bounds)"
         )
     first = fh[:, None] * k[1] + fw[None, :]
+    first.flags.writeable = False  # shared by every call that gets this geometry from the cache
     return _Geometry(k, s, p, d, out, first)
 
 
@@ -199,6 +208,13 @@ def _taps(g):
 # --8<-- [end:max-pool-taps]
 
 
+# -0.0 is the one float whose bits, read as a signed integer of the same width, are the
+# smallest integer (only the sign bit set): one integer comparison finds it, where
+# np.signbit(X) & (X == 0) takes three passes over X
+_INT = {4: np.int32, 8: np.int64}
+_NEGATIVE_ZERO = {4: np.iinfo(np.int32).min, 8: np.iinfo(np.int64).min}
+
+
 def _max_and_winner(X, Xp, g):
     """Y (N, C, Ho, Wo) and T, the kernel position a*kW + b of each window's winner.
 
@@ -215,14 +231,19 @@ def _max_and_winner(X, Xp, g):
         if has_nan:
             wins |= np.isnan(V)  # a NaN takes over, even from an earlier NaN
         T += wins * (t - T)  # T = t where V wins
-        Y = np.maximum(V, Y)  # == V where V wins; the same value as before elsewhere
+        np.maximum(V, Y, out=Y)  # == V where V wins; the same value as before elsewhere
     # --8<-- [end:max-pool-forward]
-    if (np.signbit(X) & (X == 0)).any():
-        # -0.0 == 0.0, and np.maximum may return either one; read such zeros at the winner
+    return Y, T
+
+
+def _zero_signs(Y, T, X, Xp, g):
+    """Y with each zero read at its winner: -0.0 == 0.0, and np.maximum may return either one.
+    (Only the forward needs this: the backward uses T alone.)"""
+    if (X.view(_INT[X.itemsize]) == _NEGATIVE_ZERO[X.itemsize]).any():  # a -0.0 in X?
         n, c, i, j = np.nonzero(Y == 0)
         a, b = np.divmod(T[n, c, i, j].astype(np.int64), g.k[1])
         Y[n, c, i, j] = Xp[n, c, i * g.s[0] + a * g.d[0], j * g.s[1] + b * g.d[1]]
-    return Y, T
+    return Y
 
 
 def max_pool2d(
@@ -235,7 +256,9 @@ def max_pool2d(
     the chapter's (2). return_indices=True also returns the winners' flat indices h*W + w (int64).
     """
     X0, X, g = _setup(input, kernel_size, stride, padding, dilation, ceil_mode)
-    Y, T = _max_and_winner(X, _pad(X, g), g)
+    Xp = _pad(X, g)
+    Y, T = _max_and_winner(X, Xp, g)
+    Y = _zero_signs(Y, T, X, Xp, g)
     if X0.ndim == 3:
         Y, T = Y[0], T[0]
     if not return_indices:
@@ -266,12 +289,13 @@ def max_pool2d_backward(
     dXp = np.zeros(Xp.shape, dtype=X.dtype)
     for t, tap in _taps(g):
         won = T == t  # the windows whose winner sits at kernel position t
-        G = dY * won if finite else np.where(won, dY, 0)  # (3): dY there, 0 elsewhere
         # dXp[n,c, i*sH + a*dH, j*sW + b*dW] += G[n,c,i,j]
-        if overlap:
-            dXp[tap] += G  # windows overlap: gradients add up
+        if not finite:
+            dXp[tap] += np.where(won, dY, 0)  # (3): dY there, 0 elsewhere (0 * inf is NaN)
+        elif overlap:
+            dXp[tap] += dY * won  # (3); windows overlap: gradients add up
         else:
-            dXp[tap] = G
+            np.multiply(dY, won, out=dXp[tap])  # (3), written straight into dXp
     dX = dXp[:, :, pH : pH + H, pW : pW + W]  # the padding's gradient is dropped
     # --8<-- [end:max-pool-backward]
     return np.ascontiguousarray(dX if X0.ndim == 4 else dX[0])

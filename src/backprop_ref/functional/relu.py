@@ -6,6 +6,9 @@ from . import _checks
 
 _OP = "relu"
 
+# the integer type whose width matches a float's (its itemsize in bytes): float32 -> int32, ...
+_INT = {4: np.int32, 8: np.int64}
+
 
 def relu(input, inplace=False):
     """Y = max(X, 0) elementwise, as torch.nn.functional.relu (NaN stays NaN, -0.0 stays -0.0).
@@ -22,10 +25,18 @@ def relu(input, inplace=False):
         raise ValueError(f"{_OP}: inplace=True needs a writeable input, got a read-only {X.shape}")
     # --8<-- [start:relu-forward]
     negative = X < 0  # False at NaN, so NaN passes through, as in torch
+    # (1) as a select on the bits: `keep` is -1 (every bit set) where Y = X, 0 where Y = +0.0;
+    # X's bits AND keep copy X there (-0.0 and NaN included) and give all-zero bits, +0.0, here
+    # the comparison's bytes as int8 (asarray: a 0-d X gives a numpy scalar), 1 where X < 0 ...
+    keep = np.asarray(negative).view(np.int8)
+    keep -= 1  # ... minus 1: 0 where X < 0, -1 where X >= 0 or NaN
+    bits = X.view(_INT[X.dtype.itemsize])  # X's memory read as integers of the same width
+    keep = keep.astype(bits.dtype)  # widened to that width: -1 stays "every bit set"
     if inplace:
-        X[negative] = 0  # (1), written into the input's own memory
+        np.bitwise_and(bits, keep, out=bits)  # (1), written into the input's own memory
         return X
-    Y = np.where(negative, 0, X)  # (1): Y = X where X >= 0 (keeping -0.0 and NaN), else 0
+    keep &= bits  # in place: keep's memory now holds Y's bits
+    Y = keep.view(X.dtype)  # (1): Y = X where X >= 0 (keeping -0.0 and NaN), else +0.0
     # --8<-- [end:relu-forward]
     return Y
 
@@ -42,7 +53,12 @@ def relu_backward(grad_output, input, inplace=False):
     _checks.same_dtype(_OP, grad_output=dY, input=X)
     _checks.grad_like(dY, X.shape, _OP)
     # --8<-- [start:relu-backward]
-    mask = ~(X <= 0)  # (2): True where X > 0 and at NaN; False at X <= 0, exactly 0 included
-    dX = np.where(mask, dY, 0)  # (3): a select, not a product, so NaN in dY stays behind a 0
+    # (2): the mask is ~(X <= 0), True where X > 0 and at NaN; False at X <= 0, exact 0 included
+    keep = np.asarray(X <= 0).view(np.int8)  # 1 where the mask is False, else 0 ...
+    keep -= 1  # ... minus 1: 0 there, -1 (every bit set) where the mask is True
+    keep = keep.astype(_INT[dY.dtype.itemsize])  # widened to dY's width
+    keep &= dY.view(keep.dtype)  # in place: keep's memory now holds dX's bits
+    dX = keep.view(dY.dtype)  # (3): dY where the mask is True, else +0.0
+    # a select on the bits, not a product, so NaN or inf in dY stays behind an inactive unit
     # --8<-- [end:relu-backward]
     return dX

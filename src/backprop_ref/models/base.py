@@ -80,14 +80,18 @@ class Model:
                 grad[...] = 0
 
     def _accumulate(self, name, grad):
-        """grads[name] += grad, starting from None: what autograd does to param.grad."""
+        """grads[name] += grad, starting from None: what autograd does to param.grad.
+
+        The first gradient after None is stored as it is, without a copy: the backward passes
+        hand over freshly computed arrays that nothing else holds.
+        """
         if grad.shape != self.params[name].shape:
             raise ValueError(
                 f"{type(self).__name__}: gradient of {name} has shape {grad.shape}, "
                 f"the parameter has {self.params[name].shape}"
             )
         if self.grads[name] is None:
-            self.grads[name] = grad.astype(self.dtype, copy=True)
+            self.grads[name] = grad.astype(self.dtype, copy=False)
         else:
             self.grads[name] += grad
 

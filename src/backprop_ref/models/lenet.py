@@ -14,6 +14,7 @@ from ..functional import (
     relu,
     relu_backward,
 )
+from ..functional.conv2d import conv2d_weight
 from .base import Model
 
 # Height and width that reach fc1 with 16 x 5 x 5 = 400 features: ((H - 4) // 2 - 4) // 2 == 5.
@@ -123,9 +124,11 @@ class LeNet(Model):
         self._accumulate("conv2.bias", db)  # (16,)
         da1 = max_pool2d_backward(dp1, c["a1"], 2)  # (N, 6, 28, 28)
         dz1 = relu_backward(da1, c["z1"])  # (N, 6, 28, 28)
-        _, dW, db = conv2d_backward(dz1, c["x"], p["conv1.weight"], p["conv1.bias"])
+        # conv1: the weight's and the bias's gradients only. x is data (x.requires_grad is
+        # False), so torch's autograd never computes dL/dx, and neither do we
+        dW = conv2d_weight(c["x"], p["conv1.weight"].shape, dz1)  # conv2d_backward's second
+        db = dz1.sum(axis=(0, 2, 3))  # and third result
         self._accumulate("conv1.weight", dW)  # (6, 1, 5, 5)
         self._accumulate("conv1.bias", db)  # (6,)
-        # the input's own gradient (the first value above) is dropped: x.requires_grad is False
 
     # --8<-- [end:lenet-backward]
