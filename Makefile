@@ -13,7 +13,7 @@ BIN    := $(VENV)/bin
 .PHONY: serve test build browser lock clean
 
 serve: $(VENV)/.installed node_modules/.installed
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+	SITE_URL=http://127.0.0.1:8000/ NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 test: $(VENV)/.installed node_modules/.installed browser
 	$(BIN)/ruff check .
