@@ -1,22 +1,15 @@
 """Helpers for comparing our numpy results with torch autograd.
 
-Tolerances (the precision chapter explains them):
-- float64: rtol 1e-10, atol 1e-12 * scale, where scale = max(1, max |expected|). Any sum of K
-  float64 products differs between two summation orders by at most about K * 1.1e-16 of the sum
-  of |terms|; with K up to a few thousand that stays below 1e-12.
-- float32: rtol 1e-5, atol 1e-5 * scale. float32's unit roundoff is 6e-8; the same bound for
-  K = 400 (LeNet's fc1) is 2.4e-5 of the sum of |terms| in the worst case and about 1e-6
-  typically (errors of random sign grow like sqrt(K)).
+Tolerances: backprop_ref.precision (float64 rtol 1e-10, atol 1e-12 * scale; float32 rtol 1e-5,
+atol 1e-5 * scale, where scale = max(1, max |expected|)); its docstring says why.
 """
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-TOL = {
-    np.dtype(np.float64): (1e-10, 1e-12),
-    np.dtype(np.float32): (1e-5, 1e-5),
-}
+from backprop_ref.precision import tolerance
+
 DTYPES = [np.float64, np.float32]
 
 # torch's counterpart of every forward op in backprop_ref.functional
@@ -39,7 +32,7 @@ def assert_close(actual, expected, name="value"):
     actual = np.asarray(actual)
     assert actual.shape == expected.shape, f"{name}: shape {actual.shape} != {expected.shape}"
     assert actual.dtype == expected.dtype, f"{name}: dtype {actual.dtype} != {expected.dtype}"
-    rtol, atol = TOL[expected.dtype]
+    rtol, atol = tolerance(expected.dtype)
     finite = expected[np.isfinite(expected)]
     scale = max(1.0, float(np.abs(finite).max())) if finite.size else 1.0
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol * scale, err_msg=name)

@@ -12,10 +12,12 @@ import sys
 
 import numpy as np
 
-# The tolerances of the test suite (tests/support.py explains them): (rtol, atol); the atol is
-# scaled by max(1, max |torch's value|). A value passes when, element by element,
-# |ours - torch| <= atol * scale + rtol * |torch|, as numpy.testing.assert_allclose checks.
-TOL = {"float64": (1e-10, 1e-12), "float32": (1e-5, 1e-5)}
+from .precision import TOLERANCES, tolerance
+
+TOLERANCE_TEXT = "; ".join(
+    f"{name} rtol {rtol:.0e}, atol {atol:.0e} x scale".replace("e-0", "e-")
+    for name, (rtol, atol) in TOLERANCES.items()
+)
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
 
@@ -56,8 +58,7 @@ def build_parser():
             "Rerun the experiments of the seed notes with our numpy gradients beside torch\n"
             "autograd's. For every parameter, print its shape, max |ours - torch| and the\n"
             "relative error max |ours - torch| / max |torch|, then a PASS or FAIL line.\n"
-            "Tolerance: float64 rtol 1e-10, atol 1e-12 x scale; float32 rtol 1e-5,\n"
-            "atol 1e-5 x scale, where scale = max(1, max |torch|).\n"
+            f"Tolerance: {TOLERANCE_TEXT}, where scale = max(1, max |torch|).\n"
             "Exit status: 0 all match, 1 a mismatch, 2 bad arguments or torch missing."
         ),
         epilog=(
@@ -120,7 +121,8 @@ class Report:
     """Rows of (name, shape, max |ours - torch|, relative error, ok)."""
 
     def __init__(self, dtype):
-        self.rtol, self.atol = TOL[dtype]
+        # the test suite's tolerances: |ours - torch| <= atol * scale + rtol * |torch|
+        self.rtol, self.atol = tolerance(dtype)
         self.rows = {}
 
     def compare(self, name, ours, theirs):
