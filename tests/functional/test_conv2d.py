@@ -22,15 +22,6 @@ from backprop_ref.functional.conv2d import (
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same'")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """torch's small convolutions run 10-20x slower with 2 threads on a busy 2-core machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def torch_conv(X, W, b, **kw):
     """torch's output and (dX, dW, db) for a random upstream gradient; dY is returned too."""
     y_shape = F.conv2d(torch.tensor(X), torch.tensor(W), None, **kw).shape

@@ -21,6 +21,16 @@ SHAPES = [
 ]
 
 
+def assert_matches_torch(dY, X, W, b, torch_inputs):
+    """Output and all three gradients equal torch's (torch runs on `torch_inputs`)."""
+    Y_t, (dX_t, dW_t, db_t) = torch_grads(F.linear, torch_inputs, dY)
+    dX, dW, db = linear_backward(dY, X, W, b)
+    assert_close(linear(X, W, b), Y_t, "output")
+    assert_close(dX, dX_t, "grad_input")
+    assert_close(dW, dW_t, "grad_weight")
+    assert_close(db, db_t, "grad_bias")
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("lead,n_in,n_out", SHAPES)
 @pytest.mark.parametrize("with_bias", [True, False])
@@ -66,12 +76,7 @@ def test_transposed_and_strided_views():
     W = rand(rng, (3, 10), np.float64)[:, ::2]  # (3, 5), strided
     b = rand(rng, (3,), np.float64)
     dY = rand(rng, (4, 3), np.float64)
-    Y_t, (dX_t, dW_t, db_t) = torch_grads(F.linear, [X.copy(), W.copy(), b], dY)
-    dX, dW, db = linear_backward(dY, X, W, b)
-    assert_close(linear(X, W, b), Y_t, "output")
-    assert_close(dX, dX_t, "grad_input")
-    assert_close(dW, dW_t, "grad_weight")
-    assert_close(db, db_t, "grad_bias")
+    assert_matches_torch(dY, X, W, b, torch_inputs=[X.copy(), W.copy(), b])
 
 
 def test_empty_batch():
@@ -81,12 +86,7 @@ def test_empty_batch():
     W = rand(rng, (2, 3), np.float64)
     b = rand(rng, (2,), np.float64)
     dY = np.zeros((0, 2))
-    Y_t, (dX_t, dW_t, db_t) = torch_grads(F.linear, [X, W, b], dY)
-    dX, dW, db = linear_backward(dY, X, W, b)
-    assert_close(linear(X, W, b), Y_t, "output")
-    assert_close(dX, dX_t, "grad_input")
-    assert_close(dW, dW_t, "grad_weight")
-    assert_close(db, db_t, "grad_bias")
+    assert_matches_torch(dY, X, W, b, torch_inputs=[X, W, b])
 
 
 def test_module_convention_y_equals_x_w_transpose():

@@ -44,6 +44,13 @@ def assert_grads_equal(net, tnet):
         assert_close(net.grads[name], param.grad, name=f"grad {name}")
 
 
+def assert_step_matches_torch(tnet, net, x, dy):
+    """One forward and backward through both: the outputs and all ten gradients agree."""
+    ours, out = run_both(tnet, net, x, dy)
+    assert_close(ours, out, name="output")
+    assert_grads_equal(net, tnet)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("batch", [1, 5])
 def test_output_and_grads_match_torch(dtype, batch):
@@ -51,9 +58,7 @@ def test_output_and_grads_match_torch(dtype, batch):
     tnet, net = pair(dtype, seed=batch)
     x = rand(rng, (batch, 1, 32, 32), dtype)
     dy = rand(rng, (batch, 10), dtype)  # a random upstream gradient, not ones
-    ours, out = run_both(tnet, net, x, dy)
-    assert_close(ours, out, name="output")
-    assert_grads_equal(net, tnet)
+    assert_step_matches_torch(tnet, net, x, dy)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -82,9 +87,7 @@ def test_seed_sweep(seed, dtype):
     batch = 1 + seed % 3
     x = rand(rng, (batch, 1, 32, 32), dtype)
     dy = rand(rng, (batch, 10), dtype)
-    ours, out = run_both(tnet, net, x, dy)
-    assert_close(ours, out, name="output")
-    assert_grads_equal(net, tnet)
+    assert_step_matches_torch(tnet, net, x, dy)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -96,9 +99,7 @@ def test_ties_and_zeros_in_the_input(dtype):
     x[1] = 1.0
     x[2, :, :, :16] = rand(rng, (1, 32, 16), dtype)
     dy = rand(rng, (3, 10), dtype)
-    ours, out = run_both(tnet, net, x, dy)
-    assert_close(ours, out, name="output")
-    assert_grads_equal(net, tnet)
+    assert_step_matches_torch(tnet, net, x, dy)
 
 
 @pytest.mark.parametrize("size", [(33, 35), (35, 32)])
@@ -108,9 +109,7 @@ def test_odd_sizes_torch_also_accepts(size):
     tnet, net = pair(np.float64, seed=5)
     x = rand(rng, (2, 1, *size), np.float64)
     dy = rand(rng, (2, 10), np.float64)
-    ours, out = run_both(tnet, net, x, dy)
-    assert_close(ours, out, name="output")
-    assert_grads_equal(net, tnet)
+    assert_step_matches_torch(tnet, net, x, dy)
 
 
 def test_empty_batch_like_torch():
@@ -118,9 +117,7 @@ def test_empty_batch_like_torch():
     tnet, net = pair(np.float64, seed=6)
     x = np.zeros((0, 1, 32, 32))
     dy = np.zeros((0, 10))
-    ours, out = run_both(tnet, net, x, dy)
-    assert_close(ours, out, name="output")
-    assert_grads_equal(net, tnet)
+    assert_step_matches_torch(tnet, net, x, dy)
     assert all(not g.any() for g in net.grads.values())
 
 
