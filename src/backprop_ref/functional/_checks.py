@@ -1,4 +1,10 @@
-"""Argument checks shared by the ops: clear errors that name the argument and the shapes."""
+"""Argument checks shared by every op, lesson and kernel alike: one helper per concern.
+
+Each error starts with `op`, the name of the function the user called (`linear_backward`, not
+`linear`, when that is what was called), then names the argument and gives the shapes.
+Torch's rules: an int is an int (not a bool, not a float), a pair is an int or a tuple/list of
+one or two ints, a flag is a bool.
+"""
 
 import numpy as np
 
@@ -6,14 +12,24 @@ FLOAT_DTYPES = (np.float32, np.float64)
 
 
 def array(value, name, op):
-    """`value` as a float32/float64 ndarray, or a TypeError naming the argument.
+    """`value` as a plain float32/float64 ndarray, or a TypeError naming the argument.
 
-    A numpy scalar (what `arr.sum()` returns) counts as a 0-d array.
+    A numpy scalar (what `arr.sum()` returns) counts as a 0-d array. A subclass such as
+    np.matrix is read as the plain ndarray of the same memory (np.matrix's `*` and its 2-D
+    reductions would change the math); a MaskedArray is refused, since its mask has no
+    meaning to torch and silently dropping it would compute on the hidden values.
     """
+    if isinstance(value, np.ma.MaskedArray):
+        raise TypeError(
+            f"{op}: {name} is a numpy.ma.MaskedArray {value.shape}; torch has no masked "
+            "tensors: pass value.filled(...) or value.data explicitly"
+        )
     if isinstance(value, np.generic):
         value = np.asarray(value)
     if not isinstance(value, np.ndarray):
         raise TypeError(f"{op}: {name} must be a numpy.ndarray, got {type(value).__name__}")
+    if type(value) is not np.ndarray:
+        value = value.view(np.ndarray)
     if value.dtype not in FLOAT_DTYPES:
         raise TypeError(
             f"{op}: {name} must be float32 or float64, got {value.dtype} (shape {value.shape})"
@@ -31,7 +47,8 @@ def same_dtype(op, **arrays):
     dtypes = {v.dtype for v in given.values()}
     if len(dtypes) > 1:
         listed = ", ".join(f"{k} {v.dtype}" for k, v in given.items())
-        raise TypeError(f"{op}: expected one dtype for all arrays, got {listed}")
+        shapes = ", ".join(f"{k} {v.shape}" for k, v in given.items())
+        raise TypeError(f"{op}: expected one dtype for all arrays, got {listed} (shapes: {shapes})")
 
 
 def grad_like(grad_output, expected_shape, op):
@@ -41,3 +58,29 @@ def grad_like(grad_output, expected_shape, op):
             f"{op}: grad_output must have the output's shape {tuple(expected_shape)}, "
             f"got {tuple(grad_output.shape)}"
         )
+
+
+def integer(value, name, op, what="an int"):
+    """A Python or numpy int (not a bool: torch rejects stride=True), as an int."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{op}: {name} must be {what}, got {value!r}")
+    return int(value)
+
+
+def pair(value, name, op):
+    """An int, or a tuple/list of 1 or 2 ints (torch expands a 1-tuple), as (rows, cols)."""
+    what = "an int or a tuple of 2 ints"
+    if isinstance(value, (tuple, list)):
+        if len(value) not in (1, 2):
+            raise ValueError(f"{op}: {name} must be {what}, got {len(value)} values {value!r}")
+        rows, cols = (value[0], value[-1])
+        return integer(rows, name, op, what), integer(cols, name, op, what)
+    v = integer(value, name, op, what)
+    return v, v
+
+
+def flag(value, name, op):
+    """A bool (Python's or numpy's), as torch requires: ceil_mode="False" or 2 is an error."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{op}: {name} must be a bool, got {value!r} ({type(value).__name__})")
+    return bool(value)

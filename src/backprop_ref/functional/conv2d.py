@@ -3,39 +3,17 @@
 Index letters, as in the chapter: n sample, o output channel, c input channel (within its group),
 g group, i, j output row and column, p, q kernel row and column, s stride, d dilation.
 Xp is the zero-padded input. The number after `#` is the equation's tag in the chapter.
+The fast version (batch-last layout, cache-sized chunks, slice-add col2im) is
+backprop_ref.kernels.conv2d.
 """
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from . import _checks
-
-_OP = "conv2d"
-
+from ._windows import tap_rows
 
 # ---------------------------------------------------------------------------------------------
 # argument checks (torch's rules; each failure names the argument and the shapes)
-
-
-def _int(value, name, op):
-    # bool is an int in Python, but torch rejects stride=True; so do we
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{op}: {name} must be an int or a tuple of 2 ints, got {value!r}")
-    return int(value)
-
-
-def _pair(value, name, op):
-    """An int, or a tuple/list of 1 or 2 ints (torch expands a 1-tuple), as (rows, cols)."""
-    if isinstance(value, (tuple, list)):
-        if len(value) not in (1, 2):
-            raise ValueError(
-                f"{op}: {name} must be an int or a tuple of 2 ints, got {len(value)} values "
-                f"{tuple(value)!r}"
-            )
-        pair = tuple(_int(v, name, op) for v in value)
-        return pair * 2 if len(pair) == 1 else pair
-    v = _int(value, name, op)
-    return (v, v)
 
 
 def _padding(padding, weight_shape, dilation, stride, op):
@@ -59,13 +37,13 @@ def _padding(padding, weight_shape, dilation, stride, op):
         raise ValueError(
             f"{op}: padding must be 'valid', 'same', an int or a pair, got {padding!r}"
         )
-    ph, pw = _pair(padding, "padding", op)
+    ph, pw = _checks.pair(padding, "padding", op)
     if ph < 0 or pw < 0:
         raise ValueError(f"{op}: padding must be >= 0, got {(ph, pw)}")
     return (ph, ph), (pw, pw)
 
 
-def _check(input, weight, bias, stride, padding, dilation, groups, op=_OP):
+def _check(input, weight, bias, stride, padding, dilation, groups, op):
     """Checked arrays and arguments: X as (N, C, H, W), plus whether the input was unbatched."""
     X = _checks.array(input, "input", op)
     W = _checks.array(weight, "weight", op)
@@ -79,9 +57,9 @@ def _check(input, weight, bias, stride, padding, dilation, groups, op=_OP):
         raise ValueError(
             f"{op}: weight must be 4-D (C_out, C_in/groups, kH, kW), got shape {W.shape}"
         )
-    stride = _pair(stride, "stride", op)
-    dilation = _pair(dilation, "dilation", op)
-    groups = _int(groups, "groups", op)
+    stride = _checks.pair(stride, "stride", op)
+    dilation = _checks.pair(dilation, "dilation", op)
+    groups = _checks.integer(groups, "groups", op)
     if min(stride) <= 0:
         raise ValueError(f"{op}: stride must be positive, got {stride}")
     if min(dilation) <= 0:
@@ -100,6 +78,12 @@ def _check(input, weight, bias, stride, padding, dilation, groups, op=_OP):
         raise ValueError(
             f"{op}: weight's C_out = {C_out} must be a positive multiple of groups = {groups}, "
             f"got weight {W.shape}"
+        )
+    if C_g == 0:
+        # torch 2.13 returns an output with 0 channels here, whatever C_out and the bias say;
+        # a convolution over no input channels is a mistake, so we refuse it
+        raise ValueError(
+            f"{op}: weight {W.shape} has C_in/groups = 0 input channels (input {input.shape})"
         )
     if X.shape[1] != C_g * groups:
         raise ValueError(
@@ -130,13 +114,7 @@ def _output_size(X, W, stride, pads, dilation):
     )
 
 
-def _pad(X, pads):
-    if not any(pads[0] + pads[1]):
-        return X
-    return np.pad(X, ((0, 0), (0, 0), pads[0], pads[1]))
-
-
-def _check_grad(grad_output, X, W, stride, pads, dilation, unbatched, op=_OP):
+def _check_grad(grad_output, X, W, stride, pads, dilation, unbatched, op):
     dY = _checks.array(grad_output, "grad_output", op)
     _checks.same_dtype(op, grad_output=dY, input=X)
     H_out, W_out = _output_size(X, W, stride, pads, dilation)
@@ -155,9 +133,9 @@ def conv2d_naive(input, weight, bias=None, stride=1, padding=0, dilation=1, grou
         input, weight, bias, stride, padding, dilation, groups, "conv2d_naive"
     )
     H_out, W_out = _output_size(X, W, (sh, sw), pads, (dh, dw))
+    top, left = pads[0][0], pads[1][0]
     # --8<-- [start:conv2d-naive-forward]
-    Xp = _pad(X, pads)  # zero rows/columns around each image
-    N = X.shape[0]
+    N, _, H, W_in = X.shape
     C_out, C_g, kH, kW = W.shape  # C_g input channels per group
     O_g = C_out // groups  # output channels per group
     Y = np.zeros((N, C_out, H_out, W_out), dtype=X.dtype)
@@ -170,10 +148,11 @@ def conv2d_naive(input, weight, bias=None, stride=1, padding=0, dilation=1, grou
                     for c in range(C_g):
                         ch = g * C_g + c  # c counts inside the group; ch is the input channel
                         for p in range(kH):
-                            u = i * sh + p * dh  # the row of Xp that tap p reads
+                            u = i * sh + p * dh - top  # the row of X that tap p reads
                             for q in range(kW):
-                                v = j * sw + q * dw  # and the column for tap q
-                                total += W[o, c, p, q] * Xp[n, ch, u, v]  # (1)
+                                v = j * sw + q * dw - left  # and the column for tap q
+                                if 0 <= u < H and 0 <= v < W_in:  # else Xp is a padding zero
+                                    total += W[o, c, p, q] * X[n, ch, u, v]  # (1)
                     Y[n, o, i, j] = total
     # --8<-- [end:conv2d-naive-forward]
     return Y[0] if unbatched else Y
@@ -188,12 +167,13 @@ def conv2d_backward_naive(
         input, weight, bias, stride, padding, dilation, groups, op
     )
     dY = _check_grad(grad_output, X, W, (sh, sw), pads, (dh, dw), unbatched, op)
+    top, left = pads[0][0], pads[1][0]
     # --8<-- [start:conv2d-naive-backward]
-    Xp = _pad(X, pads)
     N, _, H_out, W_out = dY.shape
+    H, W_in = X.shape[2:]
     C_out, C_g, kH, kW = W.shape
     O_g = C_out // groups
-    dXp = np.zeros_like(Xp)
+    dX = np.zeros_like(X)  # the padding's gradient is never stored: (6) for free
     dW = np.zeros_like(W)
     db = np.zeros(C_out, dtype=X.dtype) if b is not None else None
     for n in range(N):
@@ -207,60 +187,37 @@ def conv2d_backward_naive(
                     for c in range(C_g):
                         ch = g * C_g + c
                         for p in range(kH):
-                            u = i * sh + p * dh
+                            u = i * sh + p * dh - top
                             for q in range(kW):
-                                v = j * sw + q * dw
-                                dW[o, c, p, q] += dy * Xp[n, ch, u, v]  # (3)
-                                dXp[n, ch, u, v] += dy * W[o, c, p, q]  # (4)
-    top, left = pads[0][0], pads[1][0]
-    dX = dXp[:, :, top : top + X.shape[2], left : left + X.shape[3]]  # (6) drop the padding
+                                v = j * sw + q * dw - left
+                                if 0 <= u < H and 0 <= v < W_in:
+                                    dW[o, c, p, q] += dy * X[n, ch, u, v]  # (3)
+                                    dX[n, ch, u, v] += dy * W[o, c, p, q]  # (4)
     # --8<-- [end:conv2d-naive-backward]
     return (dX[0] if unbatched else dX), dW, db
 
 
 # ---------------------------------------------------------------------------------------------
-# the vectorized versions: im2col from a strided view, one matmul per group, col2im by slices.
-# Two choices make them fast (docs/performance.md measures them):
-# - the batch axis goes last, (C, H, W, N): the copies of one pixel from all samples sit side by
-#   side, so one matmul covers every sample and col2im adds long contiguous runs, not 10 pixels;
-# - the batch is processed in chunks of samples whose `cols` fits in about 1 MiB, so that it is
-#   still in the CPU's cache when the matmuls read it (a plain batch of 64 makes it 5 MB).
-
-# --8<-- [start:conv2d-chunks]
-_CHUNK_BYTES = 2**20
-
-
-def _chunks(N, bytes_per_sample):
-    """Slices of the batch axis, each holding as many samples as fit in _CHUNK_BYTES."""
-    B = max(1, min(N, _CHUNK_BYTES // max(1, bytes_per_sample)))
-    return [slice(n0, min(N, n0 + B)) for n0 in range(0, N, B)]
-
-
-# --8<-- [end:conv2d-chunks]
-
-
-# --8<-- [start:conv2d-batch-last]
-def _batch_last(X, pads):
-    """Xt[c, h, w, n] = Xp[n, c, h, w]: the zero-padded input with the batch axis last."""
-    (top, bottom), (left, right) = pads
-    N, C, H, W = X.shape
-    Xt = np.zeros((C, top + H + bottom, left + W + right, N), dtype=X.dtype)
-    Xt[:, top : top + H, left : left + W] = X.transpose(1, 2, 3, 0)  # one copy: pad + move n
-    return Xt
-
-
-# --8<-- [end:conv2d-batch-last]
+# the vectorized versions: im2col by index arithmetic, one matrix product per sample and group,
+# col2im by np.add.at
 
 
 # --8<-- [start:conv2d-columns]
-def _columns(Xt, kernel, stride, dilation, out_size):
-    """cols[c, p, q, i, j, n] = Xt[c, i*s + p*d, j*s + q*d, n], copied into a new array."""
-    (kH, kW), (sh, sw), (dh, dw), (H_out, W_out) = kernel, stride, dilation, out_size
-    # every (dh*(kH-1)+1) x (dw*(kW-1)+1) window, then keep every s-th window and every d-th
-    # element inside it: axes (c, i, j, n, p, q), a view, no copy yet
-    win = sliding_window_view(Xt, (dh * (kH - 1) + 1, dw * (kW - 1) + 1), axis=(1, 2))
-    win = win[:, : (H_out - 1) * sh + 1 : sh, : (W_out - 1) * sw + 1 : sw, :, ::dh, ::dw]
-    return np.ascontiguousarray(win.transpose(0, 4, 5, 1, 2, 3))
+def _where(X, W, stride, pads, dilation):
+    """The rows and columns of X that the taps read: h[p, i] = i*s + p*d - top (7),
+    w[q, j] likewise, -1 where the tap falls in the zero padding."""
+    (kH, kW), (H_out, W_out) = W.shape[2:], _output_size(X, W, stride, pads, dilation)
+    h = tap_rows(X.shape[2], kH, stride[0], dilation[0], pads[0][0], H_out)
+    w = tap_rows(X.shape[3], kW, stride[1], dilation[1], pads[1][0], W_out)
+    # broadcast to cols' axes (p, q, i, j)
+    return h[:, None, :, None], w[None, :, None, :]
+
+
+def _columns(X, W, stride, pads, dilation):
+    """cols[n, c, p, q, i, j] = Xp[n, c, i*s + p*d, j*s + q*d]   (8), one gather."""
+    h, w = _where(X, W, stride, pads, dilation)
+    Xz = np.pad(X, ((0, 0), (0, 0), (0, 1), (0, 1)))  # a zero row and column: where -1 points
+    return Xz[:, :, h, w]
 
 
 # --8<-- [end:conv2d-columns]
@@ -274,24 +231,19 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     bias (C_out,) -> (N, C_out, H_out, W_out) or (C_out, H_out, W_out)
     """
     X, W, b, stride, pads, dilation, groups, unbatched = _check(
-        input, weight, bias, stride, padding, dilation, groups
+        input, weight, bias, stride, padding, dilation, groups, "conv2d"
     )
     H_out, W_out = _output_size(X, W, stride, pads, dilation)  # (2)
     # --8<-- [start:conv2d-forward]
-    N = X.shape[0]
-    C_out, C_g, kH, kW = W.shape
-    G, O_g, K, L = groups, C_out // groups, C_g * kH * kW, H_out * W_out
-    Wg = W.reshape(G, O_g, K)  # rows o of group g; columns (c, p, q)
-    Y = np.empty((N, C_out, H_out, W_out), dtype=X.dtype)
-    for part in _chunks(N, G * K * L * X.itemsize):  # a few samples at a time
-        Xt = _batch_last(X[part], pads)  # (c, h, w, n): padded, batch axis last
-        B = Xt.shape[-1]  # samples in this chunk
-        cols = _columns(Xt, (kH, kW), stride, dilation, (H_out, W_out))  # (c, p, q, i, j, n)
-        cols = cols.reshape(G, K, L * B)  # rows (c, p, q) of group g; columns (i, j, n)
-        Yt = (Wg @ cols).reshape(C_out, L * B)  # (1): sum over (c, p, q), one product per group
-        if b is not None:
-            Yt += b[:, None]  # (1)
-        Y[part] = Yt.reshape(C_out, H_out, W_out, B).transpose(3, 0, 1, 2)  # to (n, o, i, j)
+    N, C_out, G = X.shape[0], W.shape[0], groups
+    K, L = W[0].size, H_out * W_out  # K = C_g*kH*kW taps per output, L outputs per channel
+    cols = _columns(X, W, stride, pads, dilation)  # (n, c, p, q, i, j)
+    cols = cols.reshape(N, G, K, L)  # rows (c, p, q) of group g, columns (i, j)
+    Wg = W.reshape(G, C_out // G, K)  # rows o of group g, columns (c, p, q)
+    Y = Wg @ cols  # (9): Y = W cols, for every sample n and group g at once
+    Y = Y.reshape(N, C_out, H_out, W_out)
+    if b is not None:
+        Y = Y + b[:, None, None]  # (1)
     # --8<-- [end:conv2d-forward]
     return Y[0] if unbatched else Y
 
@@ -304,12 +256,15 @@ def conv2d_backward(
     Shapes: grad_output (N, C_out, H_out, W_out), input (N, C_in, H, W), weight
     (C_out, C_in/groups, kH, kW), bias (C_out,); unbatched input and grad_output drop the N.
     """
+    op = "conv2d_backward"
     X, W, b, stride, pads, dilation, groups, unbatched = _check(
-        input, weight, bias, stride, padding, dilation, groups, "conv2d_backward"
+        input, weight, bias, stride, padding, dilation, groups, op
     )
-    dY = _check_grad(grad_output, X, W, stride, pads, dilation, unbatched, "conv2d_backward")
+    dY = _check_grad(grad_output, X, W, stride, pads, dilation, unbatched, op)
     # --8<-- [start:conv2d-backward]
-    db = dY.sum(axis=(0, 2, 3)) if b is not None else None  # (5)
+    db = None
+    if b is not None:  # (5), accumulated in float64 as torch's sum is accurate
+        db = dY.sum(axis=(0, 2, 3), dtype=np.float64).astype(dY.dtype)
     dW = _grad_weight(X, W.shape, dY, stride, pads, dilation, groups)  # (3)
     dX = _grad_input(X.shape, W, dY, stride, pads, dilation, groups)  # (4) and (6)
     # --8<-- [end:conv2d-backward]
@@ -320,18 +275,12 @@ def conv2d_backward(
 def _grad_weight(X, weight_size, dY, stride, pads, dilation, groups):
     """dW (C_out, C_in/G, kH, kW) from the checked X (N, C_in, H, W) and dY (N, C_out, ...)."""
     N, C_out, H_out, W_out = dY.shape
-    _, C_g, kH, kW = weight_size
-    G, O_g, K, L = groups, C_out // groups, C_g * kH * kW, H_out * W_out
-    dWt = np.zeros((G, K, O_g), dtype=X.dtype)  # dW transposed, rows (c, p, q), columns o
-    for part in _chunks(N, G * K * L * X.itemsize):  # the forward's chunks
-        Xt = _batch_last(X[part], pads)  # (c, h, w, n)
-        B = Xt.shape[-1]
-        cols = _columns(Xt, (kH, kW), stride, dilation, (H_out, W_out)).reshape(G, K, L * B)
-        dYt = dY[part].transpose(1, 2, 3, 0).reshape(G, O_g, L * B)  # columns (i, j, n)
-        # (3): dW[o,c,p,q] = sum_{n,i,j} dY[n,o,i,j] cols[c,p,q,i,j,n], summed over the chunks
-        # (computed as its transpose cols dY^T: OpenBLAS runs that one twice as fast in float32)
-        dWt += cols @ dYt.transpose(0, 2, 1)
-    return dWt.transpose(0, 2, 1).reshape(weight_size)
+    G, K, L = groups, weight_size[1] * weight_size[2] * weight_size[3], H_out * W_out
+    W = np.broadcast_to(np.zeros((), dtype=X.dtype), weight_size)  # only its shape is read
+    cols = _columns(X, W, stride, pads, dilation).reshape(N, G, K, L)
+    dYg = dY.reshape(N, G, C_out // G, L)  # rows o of group g, columns (i, j)
+    dW = (dYg @ cols.swapaxes(-1, -2)).sum(axis=0)  # (10): dW = sum over n of dY cols^T
+    return dW.reshape(weight_size)
 
 
 # --8<-- [end:conv2d-grad-weight]
@@ -341,29 +290,21 @@ def _grad_weight(X, weight_size, dY, stride, pads, dilation, groups):
 def _grad_input(input_size, W, dY, stride, pads, dilation, groups):
     """dX (N, C_in, H, W) from the checked weight W and dY (N, C_out, H_out, W_out)."""
     N, C_out, H_out, W_out = dY.shape
-    _, C_g, kH, kW = W.shape
-    G, O_g, K, L = groups, C_out // groups, C_g * kH * kW, H_out * W_out
-    (sh, sw), (dh, dw) = stride, dilation
-    (top, bottom), (left, right) = pads
-    H, W_in = input_size[2:]
-    Wg = W.reshape(G, O_g, K)
-    dX = np.empty(input_size, dtype=W.dtype)
-    for part in _chunks(N, G * K * L * W.itemsize):  # dcols is as large as the forward's cols
-        dYt = dY[part].transpose(1, 2, 3, 0).reshape(G, O_g, -1)  # columns (i, j, n)
-        B = dYt.shape[-1] // L  # samples in this chunk
-        # (4), first half: dcols[c,p,q,i,j,n] = sum_o W[o,c,p,q] dY[n,o,i,j] within each group
-        dcols = (Wg.transpose(0, 2, 1) @ dYt).reshape(G * C_g, kH, kW, H_out, W_out, B)
-        # (4), second half (col2im): dcols[:, p, q] came from the rows i*s + p*d and columns
-        # j*s + q*d of the padded input; add it back there, one strided slice per tap (p, q)
-        dXt = np.zeros((G * C_g, top + H + bottom, left + W_in + right, B), dtype=W.dtype)
-        for p in range(kH):
-            for q in range(kW):
-                rows = slice(p * dh, p * dh + (H_out - 1) * sh + 1, sh)
-                columns = slice(q * dw, q * dw + (W_out - 1) * sw + 1, sw)
-                dXt[:, rows, columns] += dcols[:, p, q]
-        dXt = dXt[:, top : top + H, left : left + W_in]  # (6) drop the padding
-        dX[part] = dXt.transpose(3, 0, 1, 2)  # back to (n, c, h, w)
-    return dX
+    G, K, L = groups, W[0].size, H_out * W_out
+    X = np.broadcast_to(np.zeros((), dtype=W.dtype), input_size)  # only its shape is read
+    Wg = W.reshape(G, C_out // G, K)
+    dYg = dY.reshape(N, G, C_out // G, L)
+    dcols = Wg.swapaxes(-1, -2) @ dYg  # (11): dcols = W^T dY, per sample and group
+    dcols = dcols.reshape(N, input_size[1], *W.shape[2:], *dY.shape[2:])  # (n, c, p, q, i, j)
+    # col2im: each copy's gradient goes back onto the pixel it was copied from, (4).
+    # np.add.at adds repeated indices up; dXz[:, :, h, w] += dcols would keep only one of them
+    h, w = _where(X, W, stride, pads, dilation)
+    N, C, H, W_in = input_size
+    dXz = np.zeros((N, C, H + 1, W_in + 1), dtype=W.dtype)  # + the zero row and column
+    np.add.at(dXz, (slice(None), slice(None), h, w), dcols)
+    return np.ascontiguousarray(
+        dXz[:, :, :H, :W_in]
+    )  # (6): what landed on the padding (index -1) is dropped
 
 
 # --8<-- [end:conv2d-grad-input]
@@ -373,7 +314,7 @@ def _size(value, name, op, dtype, lengths, meaning):
     """A stand-in array of shape `value` (non-negative ints), without memory, for _check."""
     if not isinstance(value, (tuple, list)) or len(value) not in lengths:
         raise ValueError(f"{op}: {name} must be a tuple of {meaning}, got {value!r}")
-    size = tuple(_int(v, name, op) for v in value)
+    size = tuple(_checks.integer(v, name, op) for v in value)
     if min(size) < 0:
         raise ValueError(f"{op}: {name} must not be negative, got {size}")
     return np.broadcast_to(np.zeros((), dtype=dtype), size)

@@ -2,19 +2,17 @@
 
 torch.nn.functional has no flatten; these mirror torch.flatten (nn.Flatten calls it with
 start_dim=1).
+There is no separate kernel: backprop_ref.kernels.flatten is this code.
 """
 
 import numpy as np
 
 from . import _checks
 
-_OP = "flatten"
-
 
 def _dim(value, name, shape, op):
     """A dim in torch's range [-max(ndim, 1), max(ndim, 1) - 1], as a non-negative index."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{op}: {name} must be an int, got {value!r}")
+    value = _checks.integer(value, name, op)
     span = max(len(shape), 1)  # a 0-d input counts as one dim, as in torch
     if not -span <= value < span:
         # AxisError is both a ValueError and an IndexError (torch raises IndexError here)
@@ -22,7 +20,7 @@ def _dim(value, name, shape, op):
             f"{op}: {name}={value} is out of range [{-span}, {span - 1}] for an input of "
             f"shape {shape}"
         )
-    return int(value) % span
+    return value % span
 
 
 def _flat_shape(X, start_dim, end_dim, op):
@@ -48,8 +46,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     Shapes: (d0, ..., d_{s-1}, d_s, ..., d_e, d_{e+1}, ...) -> (d0, ..., d_s*...*d_e, d_{e+1}, ...);
     a 0-d input gives shape (1,). Like torch, the result is a view of X when X's layout allows.
     """
-    X = _checks.array(input, "input", _OP)
-    shape = _flat_shape(X, start_dim, end_dim, _OP)
+    X = _checks.array(input, "input", "flatten")
+    shape = _flat_shape(X, start_dim, end_dim, "flatten")
     # --8<-- [start:flatten-forward]
     Y = X.reshape(shape)  # (1): the same numbers in the same (row-major) order
     # --8<-- [end:flatten-forward]
@@ -61,10 +59,11 @@ def flatten_backward(grad_output, input, start_dim=0, end_dim=-1):
 
     Shapes: grad_output (the output's shape), input (*) -> input's shape.
     """
-    X = _checks.array(input, "input", _OP)
-    dY = _checks.array(grad_output, "grad_output", _OP)
-    _checks.same_dtype(_OP, grad_output=dY, input=X)
-    _checks.grad_like(dY, _flat_shape(X, start_dim, end_dim, _OP), _OP)
+    op = "flatten_backward"
+    X = _checks.array(input, "input", op)
+    dY = _checks.array(grad_output, "grad_output", op)
+    _checks.same_dtype(op, grad_output=dY, input=X)
+    _checks.grad_like(dY, _flat_shape(X, start_dim, end_dim, op), op)
     # --8<-- [start:flatten-backward]
     dX = dY.reshape(X.shape)  # (2): every dY entry goes back to the X entry it came from
     # --8<-- [end:flatten-backward]

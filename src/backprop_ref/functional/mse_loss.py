@@ -1,24 +1,27 @@
-"""Mean squared error loss: forward and backward. Chapter: docs/layers/mse_loss.md"""
+"""Mean squared error loss: forward and backward. Chapter: docs/layers/mse_loss.md
+
+There is no separate kernel: backprop_ref.kernels.mse_loss is this code.
+"""
 
 import numpy as np
 
 from . import _checks
 
-_OP = "mse_loss"
 REDUCTIONS = ("mean", "sum", "none")
 
 
-def _check(input, target, reduction):
-    X = _checks.array(input, "input", _OP)
-    T = _checks.array(target, "target", _OP)
-    _checks.same_dtype(_OP, input=X, target=T)
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{_OP}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+def _check(input, target, size_average, reduce, reduction, weight, op):
+    _unsupported(size_average, reduce, weight, op)
+    X = _checks.array(input, "input", op)
+    T = _checks.array(target, "target", op)
+    _checks.same_dtype(op, input=X, target=T)
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if X.shape != T.shape:
         # torch broadcasts with a warning; a shape mismatch is almost always a bug
         # (the classic: (N, 1) predictions against (N,) targets), so we refuse it.
         raise ValueError(
-            f"{_OP}: target must have the input's shape, got input {X.shape} and target "
+            f"{op}: target must have the input's shape, got input {X.shape} and target "
             f"{T.shape}; torch would broadcast them (with only a warning), we refuse"
         )
     return X, T
@@ -31,8 +34,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     size_average and reduce (deprecated in torch) and weight (torch 2.13's weighted form) are
     not supported: only None is accepted.
     """
-    _unsupported(size_average, reduce, weight)
-    X, T = _check(input, target, reduction)
+    X, T = _check(input, target, size_average, reduce, reduction, weight, "mse_loss")
     # --8<-- [start:mse-forward]
     E = (X - T) ** 2  # (1)
     if reduction == "mean":
@@ -52,31 +54,30 @@ def mse_loss_backward(
 
     Shapes: grad_output () for "mean"/"sum", (*) for "none"; input (*), target (*).
     """
-    _unsupported(size_average, reduce, weight)
-    X, T = _check(input, target, reduction)
-    dL = _checks.array(grad_output, "grad_output", _OP)
-    _checks.same_dtype(_OP, grad_output=dL, input=X)
-    _checks.grad_like(dL, X.shape if reduction == "none" else (), _OP)
+    op = "mse_loss_backward"
+    X, T = _check(input, target, size_average, reduce, reduction, weight, op)
+    dL = _checks.array(grad_output, "grad_output", op)
+    _checks.same_dtype(op, grad_output=dL, input=X)
+    _checks.grad_like(dL, X.shape if reduction == "none" else (), op)
     # --8<-- [start:mse-backward]
-    D = X - T
-    if reduction == "mean":
-        dX = 2 * D * (dL / D.size)  # (4): the factor 2 from the square, 1/numel from the mean
-    else:
-        dX = 2 * D * dL  # (5): "sum" (dL a scalar) and "none" (dL shaped like X)
+    # the constant first, in X's dtype, then (X - T), then dL: torch's order, so that a large
+    # X - T is scaled down before it is doubled (2 * 2e38 would overflow float32)
+    c = X.dtype.type(2 / X.size if reduction == "mean" else 2)  # (4) mean: 2/numel; (5) sum, none
+    dX = c * (X - T) * dL  # (4), (5)
     dT = -dX  # (6): L depends on X - T only, so the target's gradient is the negative
     # --8<-- [end:mse-backward]
-    return dX.astype(X.dtype, copy=False), dT.astype(X.dtype, copy=False)
+    return dX, dT
 
 
-def _unsupported(size_average, reduce, weight):
+def _unsupported(size_average, reduce, weight, op):
     if size_average is not None or reduce is not None:
         raise NotImplementedError(
-            f"{_OP}: size_average and reduce are deprecated in torch; use reduction= instead "
+            f"{op}: size_average and reduce are deprecated in torch; use reduction= instead "
             f"(got size_average={size_average!r}, reduce={reduce!r})"
         )
     if weight is not None:
         # torch 2.13's weighted form divides "mean" by sum(weight), not numel; not covered here
         raise NotImplementedError(
-            f"{_OP}: weight is not supported (got an array of shape "
+            f"{op}: weight is not supported (got an array of shape "
             f"{getattr(weight, 'shape', None)}); pass weight=None"
         )

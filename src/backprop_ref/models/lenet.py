@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..functional import (
+from ..kernels import (
     conv2d,
     conv2d_backward,
     flatten,
@@ -81,8 +81,9 @@ class LeNet(Model):
         z4 = linear(a3, p["fc2.weight"], p["fc2.bias"])  # (N, 84)
         a4 = relu(z4)  # (N, 84)
         y = linear(a4, p["fc3.weight"], p["fc3.bias"])  # (N, 10)
-        # every activation, by its name in the picture: what backward needs (autograd saves these)
-        self.cache = dict(x=x, z1=z1, a1=a1, p1=p1, z2=z2, a2=a2, p2=p2)
+        # every activation, by its name in the picture: what backward needs (autograd saves these).
+        # x is the caller's array: a copy, so that changing it before backward changes nothing
+        self.cache = dict(x=x.copy(), z1=z1, a1=a1, p1=p1, z2=z2, a2=a2, p2=p2)
         self.cache.update(f=f, z3=z3, a3=a3, z4=z4, a4=a4, y=y)
         return y
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..functional import linear, linear_backward, relu, relu_backward
+from ..kernels import linear, linear_backward, relu, relu_backward
 from .base import Model
 
 
@@ -38,7 +38,9 @@ class TwoLayerNet(Model):
         z1 = linear(x, p["0.weight"], p["0.bias"])  # (1)  (N, H)      pre-activation
         h1 = relu(z1)  # (2)  (N, H)      hidden activation
         y_pred = linear(h1, p["2.weight"], p["2.bias"])  # (3)  (N, D_out)  output
-        self.cache = (x, z1, h1)  # what backward needs, like ctx.save_for_backward
+        # what backward needs, like ctx.save_for_backward; x is the caller's array: a copy, so
+        # that changing it in place before backward changes nothing
+        self.cache = (x.copy(), z1, h1)
         return y_pred
 
     # --8<-- [end:two-layer-forward]
