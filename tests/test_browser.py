@@ -7,64 +7,39 @@ are aborted and reported), every formula typeset by KaTeX and no TeX left in the
 button on every code block, the navigation sidebar with the book's parts, and on notebook pages
 their outputs and plots. Then: the search box finds a chapter by its title and `linear_backward`
 in layers/linear/; a formula page reached by mkdocs-material's instant navigation is typeset
-too; and the page with the most formulas is typeset within a measured time budget.
+too; and on the page with the most formulas KaTeX finishes and renders every formula (no test
+asserts a time: timeouts only guard against a page that never finishes).
 
+The server and browser helpers live in tools/browser.py, shared with tools/screenshots.py.
 The browser is the system's Chromium (Debian: `apt-get install chromium`; `make test` installs it
 through tools/install_browser.sh), driven by Playwright's Python package; Playwright's own browser
 downloads are never used. Set CHROMIUM=/path/to/chrome to use another binary. Without a browser
 these tests skip, except under CI=true, where they fail.
 """
 
-import functools
 import os
 import re
-import shutil
-import threading
+import sys
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-try:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    from playwright.sync_api import sync_playwright
-except ImportError:  # requirements.txt installs it; without it the browser tests cannot run
-    sync_playwright = None
-
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+sys.path.insert(0, str(ROOT / "tools"))  # tools/ is not a package
 
-# Without the background-networking flags Chromium calls Google hosts on start.
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-BROWSER_CANDIDATES = [
-    "/usr/bin/chromium",
-    "chromium",
-    "chromium-browser",
-    "google-chrome",
-    "google-chrome-stable",
-]
-
-
-def find_chromium():
-    """Path of a Chromium/Chrome binary: $CHROMIUM, else the first candidate found, else None."""
-    if os.environ.get("CHROMIUM"):
-        return shutil.which(os.environ["CHROMIUM"])
-    for name in BROWSER_CANDIDATES:
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
+from browser import (  # noqa: E402  the harness shared with tools/screenshots.py
+    ALL_TYPESET_JS,
+    BROWSER_CANDIDATES,
+    PlaywrightTimeout,
+    SiteServer,
+    Visit,
+    find_chromium,
+    launch,
+    sync_playwright,
+)
 
 
 def page_urls(docs=DOCS):
@@ -76,142 +51,6 @@ def page_urls(docs=DOCS):
         parts = rel.parts[:-1] if rel.name in ("index", "README") else rel.parts
         urls.append("".join(f"{p}/" for p in parts))
     return urls
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # the browser closing a connection early is not our concern
-
-
-class SiteServer:
-    """Serve a folder on 127.0.0.1 at a free port, from a thread of this process."""
-
-    def __init__(self, folder):
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        self.httpd = _QuietServer(("127.0.0.1", 0), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-# True once every `.arithmatex` holds KaTeX output (or a KaTeX error, reported separately).
-ALL_TYPESET_JS = """() => [...document.querySelectorAll('.arithmatex')]
-    .every(el => el.querySelector('.katex, .katex-error'))"""
-
-
-# A laptop screen; mkdocs-material shows the navigation sidebar from 1220 px wide.
-VIEWPORT = {"width": 1280, "height": 900}
-
-
-class Visit:
-    """Open one page in a fresh browser context; record every request, console error, failure.
-
-    Requests to any host but 127.0.0.1 are aborted (and recorded)."""
-
-    def __init__(self, browser, url, viewport=None):
-        self.url = url
-        self.requests, self.foreign, self.failed, self.console_errors = [], [], [], []
-        self.context = browser.new_context(viewport=viewport or VIEWPORT, color_scheme="light")
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda err: self.console_errors.append(f"uncaught: {err}"))
-        self.page.on("requestfailed", self._failed)
-        self.page.on("response", self._response)
-
-    def _route(self, route):
-        url = route.request.url
-        self.requests.append(url)
-        if urlsplit(url).scheme in ("http", "https", "ws", "wss") and (
-            urlsplit(url).hostname != "127.0.0.1"
-        ):
-            self.foreign.append(url)
-            route.abort("blockedbyclient")
-        else:
-            route.continue_()
-
-    def _console(self, msg):
-        if msg.type == "error":
-            where = msg.location.get("url", "")
-            self.console_errors.append(f"{msg.text} ({where})")
-
-    def _failed(self, request):
-        if request.url not in self.foreign:
-            self.failed.append(f"{request.url}: {request.failure}")
-
-    def _response(self, response):
-        if response.status >= 400:
-            self.failed.append(f"{response.url}: HTTP {response.status}")
-
-    def open(self, timeout_ms=30_000):
-        """Load the page, wait until every formula is typeset and the network is quiet."""
-        self.page.goto(self.url, wait_until="load", timeout=timeout_ms)
-        try:
-            self.page.wait_for_function(ALL_TYPESET_JS, timeout=min(timeout_ms, 10_000))
-        except PlaywrightTimeout:
-            pass  # the checks report the formulas left untypeset
-        self.page.wait_for_load_state("networkidle", timeout=timeout_ms)
-        return self
-
-    def close(self):
-        self.context.close()
-
-
-# What a reader would see as broken, gathered in one pass over the page's DOM.
-INSPECT_JS = r"""() => {
-  // text of `root` outside rendered math and code (KaTeX keeps the TeX source in its MathML)
-  const prose = root => {
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
-      acceptNode: n => n.parentElement.closest('.katex, code, pre, script, style')
-        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
-    });
-    let text = '';
-    while (walker.nextNode()) text += walker.currentNode.nodeValue;
-    return text;
-  };
-  const math = [...document.querySelectorAll('.arithmatex')];
-  const md = [...document.querySelectorAll('.jp-MarkdownOutput')];
-  const codes = [...document.querySelectorAll('.md-content pre > code')];
-  const images = [...document.querySelectorAll('.jp-OutputArea-output img')];
-  return {
-    arithmatex: math.length,
-    katex: document.querySelectorAll('.katex').length,
-    raw_tex: math.filter(el => !el.querySelector('.katex') || /\\\(|\\\[|\$\$/.test(prose(el)))
-      .map(el => el.textContent.trim().slice(0, 100)),
-    katex_errors: [...document.querySelectorAll('.katex-error')]
-      .map(el => `${el.textContent.slice(0, 80)} -- ${el.title}`),
-    // TeX delimiters anywhere in the page's prose, inside an .arithmatex or not
-    stray_tex: [...prose(document.querySelector('.md-content') || document.body)
-      .matchAll(/.{0,40}(?:\\\(|\\\[|\$\$).{0,40}/g)].map(m => m[0]),
-    notebook_dollars: md.flatMap(el => prose(el).match(/\$\$?[^$]+\$\$?/g) || [])
-      .map(s => s.slice(0, 100)),
-    notebook_markdown: md.length,
-    code_blocks: codes.length,
-    // mkdocs-material 9.8: nav.md-code__nav > button[data-md-type=copy]; before: .md-clipboard
-    code_without_copy: codes.filter(c => !c.parentElement.querySelector(
-        ':scope > .md-clipboard, :scope > .md-code__nav > [data-md-type="copy"]'))
-      .map(c => c.textContent.trim().split('\n')[0].slice(0, 80)),
-    outputs: document.querySelectorAll('.jp-OutputArea-output').length,
-    images: images.map(img => ({src: img.src.slice(0, 40), width: img.naturalWidth})),
-    sidebar_visible: !!document.querySelector('.md-sidebar--primary')?.checkVisibility(),
-    nav_sections: [...document.querySelectorAll('.md-nav--primary .md-nav__item--section > label')]
-      .map(el => el.textContent.trim()),
-  };
-}"""
 
 
 PAGES = page_urls()
@@ -239,10 +78,8 @@ def chromium():
 def browser(chromium):
     if sync_playwright is None:
         _no_browser("the Python package playwright is not installed (see requirements.txt)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+    with launch(chromium) as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="session")
@@ -261,7 +98,7 @@ def visited(browser, server):
             visit = Visit(browser, server.url + url)
             try:
                 visit.open()
-                cache[url] = visit, visit.page.evaluate(INSPECT_JS)
+                cache[url] = visit, visit.inspect()
             finally:
                 visit.close()
         return cache[url]
@@ -399,28 +236,6 @@ def test_search_finds_linear_backward(site, browser, server):
     assert "/layers/linear/" in paths, paths
 
 
-# Typesetting budget for the page with the most formulas: from navigation start until KaTeX has
-# rendered every formula. Measured on this project's 2-core machine (Chromium 156 headless,
-# KaTeX 0.16.47, Playwright 1.65; load average about 8 from parallel builds), best of runs:
-#   layers/conv2d/ (224 formulas, the heaviest page then)          1.1-1.4 s
-#   a synthetic page of 400 chapter-like formulas (sums, fractions,
-#   bmatrix, tags), for pages still to come                       1.5-3.1 s
-#   a page without math (page load and scripts alone)              0.4-0.8 s
-# The budget is about 4x the heaviest real page: a chapter twice as heavy still fits on a loaded
-# machine, while a regression (a typesetting loop, a page that re-renders, MathJax) does not.
-TYPESET_BUDGET_S = 5.0
-
-# Injected before the page's own scripts: note when every formula is typeset. A timer, not
-# requestAnimationFrame, which headless Chromium does not run before the first paint.
-TYPESET_CLOCK_JS = f"""window.__typesetAt = null;
-const __clock = setInterval(() => {{
-  if (document.readyState !== 'loading' && ({ALL_TYPESET_JS})()) {{
-    window.__typesetAt = performance.now();
-    clearInterval(__clock);
-  }}
-}}, 5);"""
-
-
 def heaviest_math_page(site):
     counts = {
         url: (site / url / "index.html").read_text(encoding="utf-8").count('class="arithmatex"')
@@ -430,26 +245,32 @@ def heaviest_math_page(site):
     return url, counts[url]
 
 
+# Only a guard against a page that never finishes; the test asserts what was rendered, never
+# how long it took (the machine is shared: a time budget would fail on load, not on a bug).
+TYPESET_GUARD_MS = 120_000
+
+
 @pytest.mark.site
-def test_heaviest_page_typesets_within_budget(site, browser, server):
+def test_heaviest_page_typesets_every_formula(site, browser, server):
+    """The page with the most formulas, on a fresh load: KaTeX finishes and renders each one."""
     url, n = heaviest_math_page(site)
     if n == 0:
         pytest.skip("no page has formulas yet")
-    timings = []
-    for _ in range(3):  # the first visit warms the caches; keep the best of the others
-        visit = Visit(browser, server.url + url)
+    visit = Visit(browser, server.url + url)
+    try:
+        visit.page.goto(visit.url, wait_until="load", timeout=TYPESET_GUARD_MS)
         try:
-            visit.page.add_init_script(TYPESET_CLOCK_JS)
-            visit.page.goto(visit.url, wait_until="commit")
-            visit.page.wait_for_function("window.__typesetAt !== null", timeout=60_000)
-            timings.append(visit.page.evaluate("window.__typesetAt") / 1000)
-        finally:
-            visit.close()
-    took = min(timings[1:])
-    print(f"\n{url}: {n} formulas typeset {took:.2f} s after navigation start")
-    assert took < TYPESET_BUDGET_S, (
-        f"{url} ({n} formulas) took {took:.2f} s to typeset (budget {TYPESET_BUDGET_S} s)"
-    )
+            visit.page.wait_for_function(ALL_TYPESET_JS, timeout=TYPESET_GUARD_MS)
+        except PlaywrightTimeout:
+            pytest.fail(f"{url}: KaTeX had not typeset all {n} formulas after the guard timeout")
+        dom = visit.inspect()
+    finally:
+        visit.close()
+    assert dom["arithmatex"] == n, f"{url}: {dom['arithmatex']} formulas in the DOM, {n} built"
+    assert not dom["katex_errors"], dom["katex_errors"]
+    assert not dom["raw_tex"], dom["raw_tex"]
+    assert dom["katex"] >= n, f"{url}: {dom['katex']} KaTeX renderings for {n} formulas"
+    assert not visit.console_errors, visit.console_errors
 
 
 @pytest.mark.site
@@ -467,7 +288,7 @@ def test_math_is_typeset_after_instant_navigation(site, browser, server):
         visit.page.wait_for_url(server.url + url)
         arrived = f"document.querySelectorAll('.arithmatex').length === {n}"
         visit.page.wait_for_function(f"() => {arrived} && ({ALL_TYPESET_JS})()", timeout=30_000)
-        dom = visit.page.evaluate(INSPECT_JS)
+        dom = visit.inspect()
         assert not dom["raw_tex"], dom["raw_tex"]
         assert not visit.console_errors, visit.console_errors
     finally:

@@ -1,13 +1,18 @@
-"""`python -m backprop_ref`: both commands, their exit status, bad arguments, torch missing."""
+"""`backprop-ref` / `python -m backprop_ref`: both commands, their exit status, bad arguments,
+torch missing, the program name in --help."""
 
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import backprop_ref.functional
 from backprop_ref import cli
+
+ROOT = Path(__file__).resolve().parent.parent
 
 NAMES = [
     f"{layer}.{kind}"
@@ -78,7 +83,7 @@ def test_same_seed_same_report():
 )
 def test_bad_arguments_exit_2_with_a_message(args, message):
     proc = run(*args)
-    assert proc.returncode == 2
+    assert proc.returncode == cli.EXIT_USAGE == 2
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
@@ -90,31 +95,77 @@ def test_help_explains_each_command(args):
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())  # argparse wraps lines anywhere
     for word in {
-        "--help": ["lenet", "two-layer", "Exit status", "rtol 1e-10"],
+        "--help": ["lenet", "two-layer", "rtol 1e-10, atol 1e-12", "rtol 1e-5, atol 1e-5"],
         "lenet": ["--batch", "--seed", "--dtype", "MSELoss", "(N, 1, 32, 32)"],
         "two-layer": ["--steps", "--seed", "--dtype", "reduction sum", "1e-4", "500"],
     }[args[0]]:
         assert word in text, (word, proc.stdout)
+    if args == ["--help"]:
+        assert " ".join(cli.exit_status_help("all match", "a mismatch").split()) in text
+        assert "3 torch is not installed" in text
 
 
-def test_torch_missing_is_a_clear_message():
-    """sys.modules["torch"] = None makes `import torch` raise ImportError, as if not installed."""
-    code = (
-        "import sys; sys.modules['torch'] = None; "
-        "from backprop_ref.cli import main; sys.exit(main(['two-layer', '--steps', '1']))"
+def test_help_names_the_program_as_it_was_invoked():
+    assert run("--help").stdout.startswith("usage: python -m backprop_ref ")
+    script = Path(sys.executable).parent / "backprop-ref"  # the console script of pip install
+    if not script.exists():
+        pytest.skip(f"{script} is not installed (pip install -e .)")
+    proc = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("usage: backprop-ref ")
+    assert "backprop-ref lenet --batch 8" in proc.stdout  # the examples too
+    assert "python -m" not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv0", "prog"),
+    [
+        ("/venv/bin/backprop-ref", "backprop-ref"),
+        (r"C:\venv\Scripts\backprop-ref.exe", "backprop-ref"),
+        ("/src/backprop_ref/__main__.py", "python -m backprop_ref"),
+        ("-c", "python -m backprop_ref"),
+        ("", "python -m backprop_ref"),
+    ],
+)
+def test_prog_name(argv0, prog):
+    assert cli.prog_name(argv0.replace("\\", "/")) == prog
+
+
+def torch_hidden(call):
+    """Run `call` (Python source using main) with torch hidden: sys.modules["torch"] = None makes
+    `import torch` raise ImportError, as if it were not installed."""
+    code = f"import sys; sys.modules['torch'] = None; from backprop_ref.cli import main; {call}"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_torch_missing_exits_3_with_the_install_command():
+    proc = torch_hidden("sys.exit(main(['two-layer', '--steps', '1']))")
+    assert proc.returncode == cli.EXIT_MISSING == 3
+    assert "torch is not installed" in proc.stderr and cli.install_hint() in proc.stderr
+    assert ".[torch]" not in proc.stderr  # means nothing to someone who installed the wheel
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_bad_arguments_still_exit_2_without_torch():
+    proc = torch_hidden("sys.exit(main(['lenet', '--batch', '0']))")
+    assert proc.returncode == cli.EXIT_USAGE == 2
+
+
+def test_install_hint_per_platform():
+    linux = cli.install_hint("linux")
+    assert linux == (
+        f"pip install {cli.TORCH_REQUIREMENT} --index-url https://download.pytorch.org/whl/cpu"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 2
-    assert "torch is not installed" in proc.stderr and "torch==2.13.0" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    assert cli.install_hint("darwin") == cli.install_hint("win32") == "pip install torch==2.13.0"
+
+
+def test_torch_requirement_is_pyprojects_pin():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["optional-dependencies"]["torch"] == [cli.TORCH_REQUIREMENT]
 
 
 def test_help_works_without_torch():
-    code = (
-        "import sys; sys.modules['torch'] = None; "
-        "from backprop_ref.cli import main; main(['--help'])"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = torch_hidden("main(['--help'])")
     assert proc.returncode == 0 and "two-layer" in proc.stdout
 
 
@@ -129,18 +180,30 @@ def test_a_wrong_gradient_fails_with_exit_1(monkeypatch, capsys):
     monkeypatch.setattr(backprop_ref.functional, "mse_loss_backward", slightly_wrong)
     status = cli.main(["two-layer", "--steps", "2", "--dtype", "float64"])
     out = capsys.readouterr().out
-    assert status == 1
+    assert status == cli.EXIT_MISMATCH == 1
     assert out.rstrip().splitlines()[-1].startswith("FAIL")
-    assert "beyond tolerance" in out
+    assert "beyond tolerance (values differ)" in out
 
 
-def test_report_tolerance_per_dtype():
+def test_report_uses_the_precision_policy():
+    """The report compares through backprop_ref.precision.compare: its tolerance per dtype."""
     r64 = cli.Report("float64")
     r64.compare("a", np.array([1.0 + 5e-11]), np.array([1.0]))
     r64.compare("b", np.array([1.0 + 5e-10]), np.array([1.0]))
-    assert [row[3] for row in r64.rows.values()] == [True, False]
+    assert [c.ok for _, c in r64.rows.values()] == [True, False]
     r32 = cli.Report("float32")
-    r32.compare("a", np.array([1.0 + 1e-5]), np.array([1.0]))  # within rtol + atol
-    r32.compare("b", np.array([1.0 + 3e-5]), np.array([1.0]))
-    r32.compare("c", np.zeros((2, 3)), np.zeros((3, 2)))  # a wrong shape always fails
-    assert [row[3] for row in r32.rows.values()] == [True, False, False]
+    one = np.float32(1.0)
+    r32.compare("a", np.array([one + np.float32(1e-5)]), np.array([one]))  # within rtol + atol
+    r32.compare("b", np.array([one + np.float32(3e-5)]), np.array([one]))
+    r32.compare("c", np.zeros((2, 3), np.float32), np.zeros((3, 2), np.float32))  # wrong shape
+    r32.compare("d", np.zeros(2, np.float64), np.zeros(2, np.float32))  # wrong dtype
+    assert [c.ok for _, c in r32.rows.values()] == [True, False, False, False]
+
+
+def test_report_folds_steps_into_the_worst():
+    r = cli.Report("float64")
+    r.compare("g", np.array([1.0 + 1e-13]), np.array([1.0]))
+    r.compare("g", np.array([1.0 + 1e-9]), np.array([1.0]))
+    r.compare("g", np.array([1.0]), np.array([1.0]))
+    shape, c = r.rows["g"]
+    assert shape == (1,) and not c.ok and c.max_abs == pytest.approx(1e-9, rel=1e-3)

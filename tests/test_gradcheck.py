@@ -1,9 +1,10 @@
 """Witness 3: torch.autograd.gradcheck on our backward, run inside a torch.autograd.Function.
 
-backprop_ref.testing.as_torch_function wraps our numpy forward and backward; gradcheck then
-compares the Jacobian our backward implies (one vector-Jacobian product per output element)
-with torch's own finite differences, column by column. float64, small shapes, the same
-kink-free cases as tests/test_finite_differences.py (ReLU away from 0, max-pool without ties).
+backprop_ref.testing.as_torch_function wraps our numpy forward and backward (lesson and
+kernel); gradcheck then compares the Jacobian our backward implies (one vector-Jacobian product
+per output element) with torch's own finite differences, column by column. float64, small
+shapes: each record's kink-free samples (tests/op_table.py; ReLU away from 0, max-pool without
+ties).
 """
 
 import inspect
@@ -11,41 +12,35 @@ import inspect
 import numpy as np
 import pytest
 import torch
-from test_finite_differences import CASES, KINK_FREE, op_of
+from op_table import BY_NAME, IMPLEMENTATIONS, every_kink_free
+from support import assert_close
 
 from backprop_ref import functional
 from backprop_ref.testing import as_torch_function
 
+CASES, IDS = every_kink_free()
 
-def positional(op, arrays, kwargs):
-    """The backward's arguments in order, minus grad_output (Function.apply takes no keywords).
 
-    The backward's, not the forward's: they are the same but for output flags such as
-    max_pool2d's return_indices, which the backward does not take.
-    """
-    params = list(inspect.signature(getattr(functional, op + "_backward")).parameters.values())[1:]
-    args = [torch.tensor(a, requires_grad=True) if a is not None else None for a in arrays]
-    for p in params[len(arrays) :]:
-        args.append(kwargs.get(p.name, p.default))
+def positional(backward, sample, op):
+    """The backward's arguments in order, minus grad_output (Function.apply takes no keywords):
+    tensors for the differentiable arrays, the sample's value or the default for the rest."""
+    params = list(inspect.signature(backward).parameters.values())[1:]
+    args = [
+        None if x is None else torch.tensor(x, requires_grad=name in op.differentiable)
+        for x, name in zip(sample.arrays, op.arrays, strict=True)
+    ]
+    for p in params[len(sample.arrays) :]:
+        args.append(sample.kwargs.get(p.name, p.default))
     return args
 
 
-@pytest.mark.parametrize("case", CASES)
-def test_gradcheck(case):
-    op = op_of(case)
-    Fn = as_torch_function(getattr(functional, op), getattr(functional, op + "_backward"))
-    arrays, kwargs = KINK_FREE[case](np.random.default_rng(4))
-    args = positional(op, arrays, kwargs)
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+@pytest.mark.parametrize(("op", "sample"), CASES, ids=IDS)
+def test_gradcheck(op, sample, impl):
+    forward, backward = op.ours(impl)
+    Fn = as_torch_function(forward, backward)
+    args = positional(backward, sample, op)
     assert torch.autograd.gradcheck(Fn.apply, args, eps=1e-6, atol=1e-7, rtol=1e-6)
-
-
-def test_gradcheck_linear_without_bias():
-    """A backward returns None for an optional array that was not given; the wrapper drops it."""
-    Fn = as_torch_function(functional.linear, functional.linear_backward)
-    rng = np.random.default_rng(6)
-    X = torch.tensor(rng.standard_normal((3, 4)), requires_grad=True)
-    W = torch.tensor(rng.standard_normal((2, 4)), requires_grad=True)
-    assert torch.autograd.gradcheck(Fn.apply, (X, W))
 
 
 def test_gradcheck_catches_a_wrong_backward():
@@ -62,8 +57,8 @@ def test_gradcheck_catches_a_wrong_backward():
 
 def test_wrapper_plugs_into_a_torch_graph():
     """Used inside a torch computation, the wrapped op's gradients equal torch's own."""
-    Linear = as_torch_function(functional.linear, functional.linear_backward)
-    ReLU = as_torch_function(functional.relu, functional.relu_backward)
+    Linear = as_torch_function(*BY_NAME["linear"].ours())
+    ReLU = as_torch_function(*BY_NAME["relu"].ours())
     rng = np.random.default_rng(7)
     X, W, b = rng.standard_normal((5, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)
     dY = torch.tensor(rng.standard_normal((5, 4)))
@@ -72,5 +67,5 @@ def test_wrapper_plugs_into_a_torch_graph():
     (ReLU.apply(Linear.apply(*ours)) * 2).backward(dY)
     theirs = [torch.tensor(a, requires_grad=True) for a in (X, W, b)]
     (torch.relu(torch.nn.functional.linear(*theirs)) * 2).backward(dY)
-    for a, t in zip(ours, theirs, strict=True):
-        np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for t_ours, t_theirs in zip(ours, theirs, strict=True):
+        assert_close(t_ours.grad.numpy(), t_theirs.grad)

@@ -1,55 +1,28 @@
 """Every forward op has torch's parameters; every backward takes grad_output, then the same.
 
 A reader swaps `torch.nn.functional.conv2d(...)` for `backprop_ref.functional.conv2d(...)`
-without renaming or reordering an argument, and pastes `conv2d_backward` into a
-torch.autograd.Function without looking up its arguments. These tests hold both promises
-against the pinned torch (2.13).
+(or `backprop_ref.kernels.conv2d`) without renaming or reordering an argument, and pastes
+`conv2d_backward` into a torch.autograd.Function without looking up its arguments: the
+backward takes every parameter of the forward, in order, with the same defaults (max_pool2d's
+return_indices included: it changes what the forward returns, not the gradient). These tests
+hold both promises against the pinned torch (2.13), for every record of tests/op_table.py.
 
 Where torch has no Python signature (C builtins, and max_pool2d's `boolean_dispatch` wrapper
-`(*args, **kwargs)`), `TORCH_SIGNATURES` below writes it down, and a test checks that table
+`(*args, **kwargs)`), the record's `torch_signature` writes it down, and a test checks it
 against the signature line torch prints at the top of the function's docstring.
 """
 
 import ast
 import inspect
+import re
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from support import TORCH_FORWARD as TORCH
-from test_finite_differences import FORWARD_OPS, KINK_FREE, first_case
+from op_table import IMPLEMENTATIONS, OPS, op_ids
 
-from backprop_ref import functional
-
-# torch's signature, for the functions where inspect.signature cannot read it
-TORCH_SIGNATURES = {
-    "linear": "linear(input, weight, bias=None)",
-    "conv2d": "conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)",
-    "max_pool2d": (
-        "max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, "
-        "return_indices=False)"
-    ),
-    "flatten": "flatten(input, start_dim=0, end_dim=-1)",
-}
-
-# torch parameters we accept with their default only; any other value raises
-# NotImplementedError (tested below). The value is a non-default value to try.
-UNSUPPORTED = {
-    "mse_loss": {
-        "size_average": True,  # deprecated by torch since 0.4, like reduce
-        "reduce": False,
-        "weight": np.ones((3, 4)),  # torch 2.13's weighted loss; the shape of the test's input
-    },
-}
-
-# torch's legacy or in-place flags we may leave out of a signature entirely (none is left out
-# today: relu keeps `inplace`, mse_loss keeps `size_average` and `reduce`); {op: [names]}
-OMITTED = {}
-
-# parameters of the forward that its backward does not take: they choose what the forward
-# returns, not what it computes
-OUTPUT_FLAGS = {"max_pool2d": ["return_indices"]}
+from backprop_ref import functional, kernels
 
 
 def signature_from_text(text):
@@ -74,59 +47,77 @@ def has_signature(fn):
 
 
 def torch_parameters(op):
-    if op in TORCH_SIGNATURES:
-        return signature_from_text(TORCH_SIGNATURES[op])
-    return parameters(TORCH[op])
+    if op.torch_signature is not None:
+        return signature_from_text(op.torch_signature)
+    return parameters(op.torch)
 
 
-def test_every_forward_has_a_backward_and_a_torch_twin():
-    backwards = [name for name in functional.__all__ if name.endswith("_backward")]
-    assert sorted(b.removesuffix("_backward") for b in backwards) == sorted(FORWARD_OPS)
-    assert sorted(TORCH) == sorted(FORWARD_OPS)
+def test_the_table_has_every_op_once():
+    """One record per forward of functional.__all__; kernels has the very same names."""
+    forwards = [n for n in functional.__all__ if not n.endswith("_backward")]
+    assert sorted(op.name for op in OPS) == sorted(forwards)
+    assert sorted(functional.__all__) == sorted([*forwards, *(f + "_backward" for f in forwards)])
+    assert kernels.__all__ == functional.__all__
 
 
-@pytest.mark.parametrize("op", sorted(TORCH_SIGNATURES))
-def test_signature_table_matches_torchs_docstring(op):
-    """The table is torch's own words: its docstring opens with the same signature."""
-    assert not has_signature(TORCH[op]), f"{op}: torch has a signature now; drop the table entry"
-    doc = TORCH[op].__doc__.strip().splitlines()[0]
+SIGNED = [op for op in OPS if op.torch_signature is not None]
+
+
+@pytest.mark.parametrize("op", SIGNED, ids=op_ids(SIGNED))
+def test_signature_text_matches_torchs_docstring(op):
+    """The record's text is torch's own words: its docstring opens with the same signature."""
+    assert not has_signature(op.torch), f"{op.name}: torch has a signature now; drop the text"
+    doc = op.torch.__doc__.strip().splitlines()[0]
     documented = signature_from_text(doc.split(" -> ")[0])
-    assert documented == signature_from_text(TORCH_SIGNATURES[op])
+    assert documented == signature_from_text(op.torch_signature)
 
 
-def test_max_pool2d_table_matches_the_function_behind_the_dispatch():
-    assert parameters(F._max_pool2d) == signature_from_text(TORCH_SIGNATURES["max_pool2d"])
+def test_max_pool2d_text_matches_the_function_behind_the_dispatch():
+    (op,) = [op for op in OPS if op.torch is F.max_pool2d]
+    assert parameters(F._max_pool2d) == signature_from_text(op.torch_signature)
 
 
-@pytest.mark.parametrize("op", FORWARD_OPS)
-def test_forward_has_torchs_parameters(op):
-    theirs = [(n, d) for n, d in torch_parameters(op) if n not in OMITTED.get(op, ())]
-    assert parameters(getattr(functional, op)) == theirs
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+@pytest.mark.parametrize("op", OPS, ids=op_ids())
+def test_forward_has_torchs_parameters(op, impl):
+    assert parameters(op.ours(impl)[0]) == torch_parameters(op)
 
 
-@pytest.mark.parametrize("op", FORWARD_OPS)
-def test_backward_takes_grad_output_then_the_forwards_parameters(op):
-    forward = parameters(getattr(functional, op))
-    expected = [(n, d) for n, d in forward if n not in OUTPUT_FLAGS.get(op, ())]
-    assert parameters(getattr(functional, op + "_backward")) == [
-        ("grad_output", inspect.Parameter.empty),
-        *expected,
-    ]
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+@pytest.mark.parametrize("op", OPS, ids=op_ids())
+def test_backward_takes_grad_output_then_the_forwards_parameters(op, impl):
+    forward, backward = op.ours(impl)
+    assert parameters(backward) == [("grad_output", inspect.Parameter.empty), *parameters(forward)]
+
+
+@pytest.mark.parametrize("op", OPS, ids=op_ids())
+def test_the_records_arrays_are_the_forwards_first_parameters(op):
+    names = [n for n, _ in parameters(op.ours()[0])]
+    assert tuple(names[: len(op.arrays)]) == op.arrays
+    assert set(op.differentiable) <= set(op.arrays)
+
+
+UNSUPPORTED = [(op, change) for op in OPS for change in op.unsupported]
 
 
 @pytest.mark.filterwarnings("ignore:size_average and reduce args will be deprecated:UserWarning")
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 @pytest.mark.parametrize(
-    ("op", "name", "value"),
-    [(op, n, v) for op, table in UNSUPPORTED.items() for n, v in table.items()],
-    ids=[f"{op}-{n}" for op, table in UNSUPPORTED.items() for n in table],
+    ("op", "change"), UNSUPPORTED, ids=[f"{op.name}-{'-'.join(c)}" for op, c in UNSUPPORTED]
 )
-def test_unsupported_options_raise_not_implemented(op, name, value):
-    arrays, kwargs = KINK_FREE[first_case(op)](np.random.default_rng(0))
-    forward, backward = getattr(functional, op), getattr(functional, op + "_backward")
-    Y = forward(*arrays, **kwargs)
-    with pytest.raises(NotImplementedError, match=name):
-        forward(*arrays, **kwargs, **{name: value})
-    with pytest.raises(NotImplementedError, match=name):
-        backward(np.ones_like(Y), *arrays, **kwargs, **{name: value})
-    torch_value = torch.from_numpy(value) if isinstance(value, np.ndarray) else value
-    TORCH[op](*map(torch.from_numpy, arrays), **kwargs, **{name: torch_value})  # torch takes it
+def test_unsupported_options_raise_not_implemented(op, change, impl):
+    """torch parameters we take only at their default: any other value raises
+    NotImplementedError naming the function called and the parameter; torch takes the value."""
+    forward, backward = op.ours(impl)
+    Y = forward(**op.valid)
+    name = next(iter(change))
+    for fn, args, called in [(forward, (), op.name), (backward, (np.ones_like(Y),), None)]:
+        called = called or op.name + "_backward"
+        with pytest.raises(NotImplementedError, match=re.escape(name)) as err:
+            fn(*args, **op.valid, **change)
+        assert str(err.value).startswith(f"{called}: "), str(err.value)
+
+    def tensor(v):
+        return torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+
+    op.torch(**{k: tensor(v) for k, v in {**op.valid, **change}.items()})  # torch takes it

@@ -3,10 +3,11 @@
     python tools/screenshots.py                 # builds the site (mkdocs --strict) first
     python tools/screenshots.py --site site/    # or takes a site already built
 
-Serves the site on 127.0.0.1, opens each page in headless Chromium (the same browser, flags and
-request blocking as tests/test_browser.py), waits until every formula is typeset and the network
-is quiet, and writes docs/assets/screenshots/<name>.png. Reports anything the page did wrong
-(console errors, failed or non-local requests, raw TeX) without stopping.
+Serves the site on 127.0.0.1, opens each page in headless Chromium (tools/browser.py: the same
+browser, flags and request blocking as tests/test_browser.py), waits until every formula is
+typeset and the network is quiet, and writes docs/assets/screenshots/<name>.png. Reports
+anything the page did wrong (console errors, failed or non-local requests, raw TeX) without
+stopping.
 """
 
 import argparse
@@ -16,19 +17,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from browser import SiteServer, Visit, find_chromium, launch, sync_playwright
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from test_browser import (  # noqa: E402  (tests/ is not a package)
-    CHROMIUM_FLAGS,
-    INSPECT_JS,
-    VIEWPORT,
-    SiteServer,
-    Visit,
-    find_chromium,
-    sync_playwright,
-)
-
 OUT = ROOT / "docs" / "assets" / "screenshots"
 # name -> (page, element to scroll into view first, or None for the top of the page)
 PAGES = {
@@ -52,12 +43,13 @@ def shoot(site, out_dir):
     chromium = find_chromium()
     if chromium is None:
         sys.exit("no Chromium found: apt-get install chromium, or set CHROMIUM=/path/to/chrome")
+    if sync_playwright is None:
+        sys.exit("the Python package playwright is not installed (see requirements.txt)")
     out_dir.mkdir(parents=True, exist_ok=True)
     problems = 0
-    with SiteServer(site) as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+    with SiteServer(site) as server, launch(chromium) as browser:
         for name, (url, scroll_to) in PAGES.items():
-            visit = Visit(browser, server.url + url, viewport=VIEWPORT)
+            visit = Visit(browser, server.url + url)
             try:
                 visit.open()
                 if scroll_to and visit.page.locator(scroll_to).count():
@@ -66,7 +58,7 @@ def shoot(site, out_dir):
                     )
                     visit.page.wait_for_timeout(800)  # the header's title slides in on scroll
                 visit.page.evaluate("document.fonts.ready.then(() => true)")
-                dom = visit.page.evaluate(INSPECT_JS)
+                dom = visit.inspect()
                 path = out_dir / f"{name}.png"
                 visit.page.screenshot(path=path)
             finally:
@@ -80,12 +72,12 @@ def shoot(site, out_dir):
             ]
             problems += len(issues)
             print(
-                f"{path.relative_to(ROOT)}  /{url}  formulas={dom['arithmatex']} "
+                f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  /{url}  "
+                f"formulas={dom['arithmatex']} "
                 f"katex={dom['katex']} code={dom['code_blocks']} images={len(dom['images'])}"
             )
             for issue in issues:
                 print(f"    ! {issue}")
-        browser.close()
     return problems
 
 

@@ -1,322 +1,120 @@
-"""`python -m backprop_ref.bench`: how fast is the reference? Timed beside torch on the CPU.
+"""`python -m backprop_ref.bench`: our fast path (backprop_ref.kernels) timed beside torch.
 
-For every op of LeNet, with LeNet's shapes, and for one whole LeNet training step (forward, MSE
-loss, backward), time forward + backward of
+Every case in CASES runs forward + backward on both sides, in one process, one thread each
+(threadpoolctl for numpy's BLAS, torch.set_num_threads for torch's), interleaved, and prints
+per row the medians, ours / torch, the peak extra memory of both, each target and whether it is
+met. Before timing, every output and gradient of ours is compared with torch's through
+backprop_ref.precision, so a fast wrong kernel cannot pass. With --output, the printed report is
+also written to a file (docs/performance/bench_results.txt is made that way).
 
-- the loop version (`conv2d_naive`, `max_pool2d_naive` and their backward; batch 1 only and far
-  fewer repeats: it is hundreds to thousands of times slower),
-- the vectorized default (`conv2d`, `max_pool2d`, ...),
-- torch on the CPU (autograd: `y.backward(dy)`),
-
-interleaved in one process, one thread each, and print the medians, ours / torch, the peak
-memory of our LeNet step and the machine. With --output, the same report is written to a
-Markdown file (docs/performance/bench_results.txt is generated this way; the chapter
-docs/performance.md includes it).
-
-One thread each: this module sets OPENBLAS_NUM_THREADS, OMP_NUM_THREADS and MKL_NUM_THREADS to
-1 when it is imported (before numpy is: run it with `python -m`), sets numpy's OpenBLAS to one
-thread at run time as well (through its `openblas_set_num_threads`, found with ctypes) and calls
-torch.set_num_threads(1). Environment variables the user set are kept; the report shows them.
+The environment is left as it is: the header shows numpy's BLAS kernel (threadpoolctl's
+report) and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which change it.
 """
 
+import argparse
+import contextlib
+import datetime
 import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import NamedTuple
 
-_SET_HERE = [
-    name
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-    if name not in os.environ
+import numpy as np
+
+from . import kernels
+from .cli import EXIT_MISMATCH, EXIT_MISSING, EXIT_OK, exit_status_help, import_torch
+from .precision import compare
+
+PROG = "python -m backprop_ref.bench"
+EXIT_HELP = exit_status_help(
+    "done (a missed target is not an error)",
+    "an output of ours differs from torch's",
+    "torch or threadpoolctl is",
+)
+
+
+class Op(NamedTuple):
+    name: str
+    op: str  # a name in backprop_ref.kernels and in torch.nn.functional
+    shapes: tuple  # of the array arguments, in order (input, weight, bias); axis 0 is the batch
+    kwargs: dict
+
+
+# One op of a network, at its shapes: LeNet's at batch 64; ResNet-18's first layers (no bias).
+# fmt: off
+OPS = [
+    Op("LeNet conv1",   "conv2d",     ((64, 1, 32, 32), (6, 1, 5, 5), (6,)), {}),
+    Op("LeNet relu1",   "relu",       ((64, 6, 28, 28),), {}),
+    Op("LeNet pool1",   "max_pool2d", ((64, 6, 28, 28),), {"kernel_size": 2}),
+    Op("LeNet conv2",   "conv2d",     ((64, 6, 14, 14), (16, 6, 5, 5), (16,)), {}),
+    Op("LeNet pool2",   "max_pool2d", ((64, 16, 10, 10),), {"kernel_size": 2}),
+    Op("LeNet fc1",     "linear",     ((64, 400), (120, 400), (120,)), {}),
+    Op("LeNet fc2",     "linear",     ((64, 120), (84, 120), (84,)), {}),
+    Op("LeNet fc3",     "linear",     ((64, 84), (10, 84), (10,)), {}),
+    Op("ResNet stem",   "conv2d",     ((4, 3, 224, 224), (64, 3, 7, 7)),
+                                      {"stride": 2, "padding": 3}),
+    Op("ResNet pool",   "max_pool2d", ((4, 64, 112, 112),),
+                                      {"kernel_size": 3, "stride": 2, "padding": 1}),
+    Op("ResNet 3x3",    "conv2d",     ((4, 64, 56, 56), (64, 64, 3, 3)), {"padding": 1}),
+    Op("depthwise 3x3", "conv2d",     ((4, 64, 56, 56), (64, 1, 3, 3)),
+                                      {"padding": 1, "groups": 64}),
 ]
-for _name in _SET_HERE:
-    os.environ[_name] = "1"  # read by OpenBLAS / OpenMP when they load: set before numpy
-
-import argparse  # noqa: E402
-import ctypes  # noqa: E402
-import datetime  # noqa: E402
-import platform  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from .functional import (  # noqa: E402
-    conv2d,
-    conv2d_backward,
-    flatten,
-    flatten_backward,
-    linear,
-    linear_backward,
-    max_pool2d,
-    max_pool2d_backward,
-    mse_loss,
-    mse_loss_backward,
-    relu,
-    relu_backward,
-)
-from .functional.conv2d import conv2d_backward_naive, conv2d_naive  # noqa: E402
-from .functional.max_pool2d import max_pool2d_backward_naive, max_pool2d_naive  # noqa: E402
-
-IMPLS = ("loop", "vectorized", "torch")
-ENV_SHOWN = (
-    "OPENBLAS_NUM_THREADS",
-    "OMP_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "OPENBLAS_CORETYPE",
-    "OPENBLAS_L2_SIZE",
-)
+# fmt: on
+LENET_BATCHES = (1, 8, 64, 256)
+# ours / torch at most: the whole LeNet per dtype, a single op.
+LENET_TARGET = {"float32": 1.1, "float64": 1.0}
+OP_TARGET = 2.0
+ARGUMENTS = ("input", "weight", "bias")
 
 
-# -- one thread each -------------------------------------------------------------------------------
-def _openblas():
-    """numpy's OpenBLAS as a ctypes library and its symbol suffix, or (None, None)."""
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as f:
-            paths = {line.split()[-1] for line in f if "openblas" in line.lower()}
-    except OSError:
-        return None, None
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix, suffix in (("scipy_", "64_"), ("", "64_"), ("", "")):
-            if hasattr(lib, f"{prefix}openblas_set_num_threads{suffix}"):
-                return lib, (prefix, suffix)
-    return None, None
+class Case(NamedTuple):
+    name: str
+    target: float
+    ours: object  # () -> {name: array}: forward + backward
+    torch: object  # the same in torch
+    clear: object  # () -> None: drop what the previous step left (gradients, caches)
 
 
-def blas_info(set_one_thread=True):
-    """{'library', 'core', 'threads'} of numpy's BLAS; sets OpenBLAS to 1 thread if asked."""
-    info = {"library": "unknown", "core": "unknown", "threads": "unknown"}
-    try:
-        deps = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        info["library"] = f"{deps.get('name', '?')} {deps.get('version', '?')}"
-    except Exception:  # show_config's layout is not a stable API
-        pass
-    lib, affix = _openblas()
-    if lib is None:
-        return info
-    prefix, suffix = affix
+def op_case(torch, op, dtype, rng, batch=None):
+    forward, backward = getattr(kernels, op.op), getattr(kernels, op.op + "_backward")
+    shapes = [op.shapes[0] if batch is None else (batch, *op.shapes[0][1:]), *op.shapes[1:]]
+    arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    dY = rng.standard_normal(forward(*arrays, **op.kwargs).shape).astype(dtype)
+    leaves = [torch.from_numpy(a).requires_grad_() for a in arrays]
+    dYt, torch_forward = torch.from_numpy(dY), getattr(torch.nn.functional, op.op)
+    names = ["output", *(f"grad_{a}" for a in ARGUMENTS[: len(arrays)])]
 
-    def fn(name, restype):
-        f = getattr(lib, f"{prefix}openblas_{name}{suffix}", None)
-        if f is not None:
-            f.restype = restype
-        return f
+    def ours():
+        Y = forward(*arrays, **op.kwargs)
+        grads = backward(dY, *arrays, **op.kwargs)
+        grads = grads if isinstance(grads, tuple) else (grads,)
+        return dict(zip(names, (Y, *grads[: len(arrays)]), strict=True))  # no grad_bias: None
 
-    set_threads, get_threads = fn("set_num_threads", None), fn("get_num_threads", ctypes.c_int)
-    corename = fn("get_corename", ctypes.c_char_p)
-    if set_one_thread and set_threads is not None:
-        set_threads(1)
-    if get_threads is not None:
-        info["threads"] = str(get_threads())
-    if corename is not None:
-        info["core"] = corename().decode()
-    return info
-
-
-def machine_info():
-    cpu, cores = "unknown", os.cpu_count()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        cpu = platform.processor() or "unknown"
-    return cpu, cores
-
-
-# -- timing ----------------------------------------------------------------------------------------
-CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
-
-
-def _call_time(fn, number, clock):
-    t0 = clock()
-    for _ in range(number):
-        fn()
-    return (clock() - t0) / number
-
-
-def measure(fns, repeats, loop_repeats, min_sample, clock=time.process_time):
-    """Median seconds per call of each fn, interleaved: every round times each fn once.
-
-    A sample times `number` calls in a row (number chosen so a sample lasts >= min_sample; 1 for
-    anything slower); the first call of each fn is a warm-up and is not counted. The loop
-    version takes part in the first `loop_repeats` rounds only.
-    """
-    number = {}
-    for name, fn in fns.items():
-        t = _call_time(fn, 1, clock)  # warm-up (and a first estimate)
-        number[name] = 1 if name == "loop" else max(1, min(1000, int(min_sample / max(t, 1e-9))))
-    samples = {name: [] for name in fns}
-    names = list(fns)
-    for r in range(repeats):
-        order = names[r % len(names) :] + names[: r % len(names)]  # rotate who goes first
-        for name in order:
-            if name == "loop" and r >= loop_repeats:
-                continue
-            samples[name].append(_call_time(fns[name], number[name], clock))
-    return {name: statistics.median(s) for name, s in samples.items()}, {
-        name: len(s) for name, s in samples.items()
-    }
-
-
-# -- the cases -------------------------------------------------------------------------------------
-def _torch_step(torch, fn, leaves, dy):
-    """forward + backward in torch, with fresh .grad for the leaves each call."""
-
-    def step():
+    def clear():
         for t in leaves:
             t.grad = None
-        fn().backward(dy)
 
-    return step
+    def theirs():
+        clear()
+        Y = torch_forward(*leaves, **op.kwargs)
+        Y.backward(dYt)
+        return dict(zip(names, (Y, *(t.grad for t in leaves)), strict=True))
 
-
-def op_cases(torch, batch, dtype, rng):
-    """(name, shape text, {impl: callable}, checker) for each op at LeNet's shapes."""
-    F = torch.nn.functional
-    N = batch
-
-    def arr(*shape):
-        return rng.standard_normal(shape).astype(dtype)
-
-    def leaf(a):
-        return torch.tensor(a, requires_grad=True)
-
-    cases = []
-
-    # conv1 and conv2: (N, 1, 32, 32) * (6, 1, 5, 5); (N, 6, 14, 14) * (16, 6, 5, 5)
-    for label, x_shape, w_shape in (
-        ("conv2d (conv1)", (N, 1, 32, 32), (6, 1, 5, 5)),
-        ("conv2d (conv2)", (N, 6, 14, 14), (16, 6, 5, 5)),
-    ):
-        X, W, b = arr(*x_shape), arr(*w_shape), arr(w_shape[0])
-        H_out = x_shape[2] - w_shape[2] + 1
-        dY = arr(N, w_shape[0], H_out, H_out)
-        Xt, Wt, bt = leaf(X), leaf(W), leaf(b)
-
-        def ours(X=X, W=W, b=b, dY=dY, f=conv2d, fb=conv2d_backward):
-            f(X, W, b)
-            return fb(dY, X, W, b)
-
-        def loop(X=X, W=W, b=b, dY=dY, ours=ours):
-            return ours(X, W, b, dY, conv2d_naive, conv2d_backward_naive)
-
-        def torch_grads(Xt=Xt, Wt=Wt, bt=bt):
-            return (Xt.grad, Wt.grad, bt.grad)
-
-        fns = {
-            "loop": loop,
-            "vectorized": ours,
-            "torch": _torch_step(
-                torch,
-                lambda Xt=Xt, Wt=Wt, bt=bt: F.conv2d(Xt, Wt, bt),
-                [Xt, Wt, bt],
-                torch.from_numpy(dY),
-            ),
-        }
-        shape = f"x {_shape(x_shape, N)}, w {_shape(w_shape)}"
-        cases.append((label, shape, fns, torch_grads))
-
-    # max-pool 2x2 after conv1 and after conv2
-    for label, x_shape in (
-        ("max_pool2d (pool1)", (N, 6, 28, 28)),
-        ("max_pool2d (pool2)", (N, 16, 10, 10)),
-    ):
-        X = arr(*x_shape)
-        dY = arr(N, x_shape[1], x_shape[2] // 2, x_shape[3] // 2)
-        Xt = leaf(X)
-
-        def ours(X=X, dY=dY, f=max_pool2d, fb=max_pool2d_backward):
-            f(X, 2)
-            return (fb(dY, X, 2),)
-
-        def loop(X=X, dY=dY, ours=ours):
-            return ours(X, dY, max_pool2d_naive, max_pool2d_backward_naive)
-
-        fns = {
-            "loop": loop,
-            "vectorized": ours,
-            "torch": _torch_step(
-                torch, lambda Xt=Xt: F.max_pool2d(Xt, 2), [Xt], torch.from_numpy(dY)
-            ),
-        }
-        cases.append((label, f"x {_shape(x_shape, N)}, 2x2 windows", fns, lambda Xt=Xt: (Xt.grad,)))
-
-    # relu on conv1's output (the largest activation)
-    X, dY = arr(N, 6, 28, 28), arr(N, 6, 28, 28)
-    Xt = leaf(X)
-    fns = {
-        "vectorized": lambda X=X, dY=dY: (relu(X), relu_backward(dY, X))[1:],
-        "torch": _torch_step(torch, lambda Xt=Xt: F.relu(Xt), [Xt], torch.from_numpy(dY)),
-    }
-    cases.append(("relu (after conv1)", f"x {_shape(X.shape, N)}", fns, lambda Xt=Xt: (Xt.grad,)))
-
-    # flatten before fc1
-    X, dY = arr(N, 16, 5, 5), arr(N, 400)
-    Xt = leaf(X)
-    fns = {
-        "vectorized": lambda X=X, dY=dY: (flatten(X, 1), flatten_backward(dY, X, 1))[1:],
-        "torch": _torch_step(torch, lambda Xt=Xt: torch.flatten(Xt, 1), [Xt], torch.from_numpy(dY)),
-    }
-    cases.append(("flatten", f"x {_shape(X.shape, N)}, start_dim 1", fns, lambda Xt=Xt: (Xt.grad,)))
-
-    # linear: fc1, the largest of the three
-    X, W, b, dY = arr(N, 400), arr(120, 400), arr(120), arr(N, 120)
-    Xt, Wt, bt = leaf(X), leaf(W), leaf(b)
-    fns = {
-        "vectorized": lambda X=X, W=W, b=b, dY=dY: (
-            linear(X, W, b),
-            linear_backward(dY, X, W, b),
-        )[1],
-        "torch": _torch_step(
-            torch,
-            lambda Xt=Xt, Wt=Wt, bt=bt: F.linear(Xt, Wt, bt),
-            [Xt, Wt, bt],
-            torch.from_numpy(dY),
-        ),
-    }
-    cases.append(
-        (
-            "linear (fc1)",
-            f"x {_shape(X.shape, N)}, w {_shape(W.shape)}",
-            fns,
-            lambda Xt=Xt, Wt=Wt, bt=bt: (Xt.grad, Wt.grad, bt.grad),
-        )
-    )
-
-    # mse_loss on the output, both input and target requiring grad
-    X, T, dL = arr(N, 10), arr(N, 10), np.asarray(rng.standard_normal(), dtype=dtype)
-    Xt, Tt = leaf(X), leaf(T)
-    fns = {
-        "vectorized": lambda X=X, T=T, dL=dL: (mse_loss(X, T), mse_loss_backward(dL, X, T))[1],
-        "torch": _torch_step(
-            torch, lambda Xt=Xt, Tt=Tt: F.mse_loss(Xt, Tt), [Xt, Tt], torch.from_numpy(dL)
-        ),
-    }
-    cases.append(
-        (
-            "mse_loss",
-            f"x and target {_shape(X.shape, N)}",
-            fns,
-            lambda Xt=Xt, Tt=Tt: (Xt.grad, Tt.grad),
-        )
-    )
-    return cases
+    label = op.name if batch is None else f"{op.name} (N={batch})"
+    return Case(label, OP_TARGET, ours, theirs, clear)
 
 
 def lenet_case(torch, batch, dtype, rng):
-    """One training step of LeNet: zero_grad, forward, MSE loss, backward."""
+    """zero_grad, forward, MSE loss, backward: models.LeNet against torch_reference.BlitzNet."""
     from .models import LeNet
     from .models.torch_reference import BlitzNet
 
-    tdtype = getattr(torch, np.dtype(dtype).name)
     torch.manual_seed(int(rng.integers(2**31)))
-    tnet = BlitzNet().to(tdtype)
+    tnet = BlitzNet().to(getattr(torch, dtype))
     net = LeNet(dtype=dtype)
     net.load_state_dict(tnet.state_dict())
     x = rng.standard_normal((batch, 1, 32, 32)).astype(dtype)
@@ -326,248 +124,319 @@ def lenet_case(torch, batch, dtype, rng):
 
     def ours():
         net.zero_grad()
-        y = net.forward(x)
-        mse_loss(y, target)
-        dy, _ = mse_loss_backward(one, y, target)
+        y = net(x)
+        loss = kernels.mse_loss(y, target)
+        dy, _ = kernels.mse_loss_backward(one, y, target)
         net.backward(dy)
-        return tuple(net.grads.values())
+        return {"output": y, "loss": loss, **net.grads}
 
     def theirs():
         tnet.zero_grad()
-        torch.nn.functional.mse_loss(tnet(xt), tt).backward()
+        y = tnet(xt)
+        loss = torch.nn.functional.mse_loss(y, tt)
+        loss.backward()
+        return {"output": y, "loss": loss, **{n: p.grad for n, p in tnet.named_parameters()}}
 
-    def torch_grads():
-        return tuple(p.grad for p in tnet.parameters())
+    def clear():
+        net.zero_grad()
+        net.cache = None
+        tnet.zero_grad()
 
-    fns = {"vectorized": ours, "torch": theirs}
-    return (
-        "LeNet step",
-        "zero_grad, forward x (N, 1, 32, 32), MSE loss to (N, 10), backward",
-        fns,
-        torch_grads,
-    ), (net, ours, x)
-
-
-def _shape(shape, batch=None):
-    """'(N, 6, 28, 28)' for an array whose first axis is the batch, else the plain shape."""
-    dims = [str(s) for s in shape]
-    if batch is not None:
-        dims[0] = "N"
-    return "(" + ", ".join(dims) + ")"
+    return Case(f"LeNet N={batch}", LENET_TARGET[dtype], ours, theirs, clear)
 
 
-def _check_agree(name, fns, torch_grads, dtype):
-    """Run every impl once and compare its gradients with torch's: we time the same sums."""
-    fns["torch"]()
-    expected = [g.numpy() for g in torch_grads()]
-    rtol = 1e-8 if np.dtype(dtype) == np.float64 else 1e-3
-    for impl in ("loop", "vectorized"):
-        if impl not in fns:
-            continue
-        got = fns[impl]()
-        for a, e in zip(got, expected, strict=True):
-            scale = max(1.0, float(np.abs(e).max()))
-            if not np.allclose(a, e, rtol=rtol, atol=rtol * scale):
-                raise RuntimeError(f"bench: {name} ({impl}, {dtype}) disagrees with torch")
+def cases(torch, dtype, rng, quick):
+    yield from (lenet_case(torch, N, dtype, rng) for N in LENET_BATCHES)
+    yield from (op_case(torch, op, dtype, rng, batch=1 if quick else None) for op in OPS)
 
 
-def peak_memory(step, x):
-    """Peak numpy memory of one LeNet step above what was allocated before it (tracemalloc)."""
-    net, fn, _ = step
-    fn()  # warm-up: the gradients exist, as in training after the first step
+# -- measuring ------------------------------------------------------------------------------------
+def check(case):
+    """The first call of each side: '' when every output of ours matches torch's, else why not."""
+    ours, theirs = case.ours(), case.torch()
+    wrong = []
+    for name, expected in theirs.items():
+        c = compare(ours[name], expected)
+        if not c.ok:
+            wrong.append(f"{name}: {c.reason}, max |ours - torch| {c.max_abs:.3g}")
+    return "; ".join(wrong)
+
+
+def _seconds(fn, number):
+    t0 = time.process_time()
+    for _ in range(number):
+        fn()
+    return (time.process_time() - t0) / number
+
+
+def measure(fns, repeats, min_sample):
+    """Median CPU seconds per call of each fn, interleaved: each round times every fn once,
+    the order rotating. A sample repeats a fast fn so that it lasts about min_sample."""
+    number = {
+        name: max(1, int(min_sample / max(_seconds(fn, 1), 1e-9))) if min_sample else 1
+        for name, fn in fns.items()
+    }
+    names, samples = list(fns), {name: [] for name in fns}
+    for r in range(repeats):
+        for name in names[r % len(names) :] + names[: r % len(names)]:
+            samples[name].append(_seconds(fns[name], number[name]))
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def peak_ours(case):
+    """Peak bytes numpy allocated during one step (tracemalloc sees numpy's allocations)."""
+    case.clear()
     tracemalloc.start()
     try:
-        base = tracemalloc.get_traced_memory()[0]
-        fn()
-        peak = tracemalloc.get_traced_memory()[1] - base
+        case.ours()
+        return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    cache = sum(v.nbytes for v in net.cache.values() if isinstance(v, np.ndarray))
-    return peak, cache - x.nbytes  # the input is not allocated by the step
 
 
-# -- the report ------------------------------------------------------------------------------------
-def _fmt_time(seconds):
-    if seconds is None:
-        return "—"
+@contextlib.contextmanager
+def _stderr_muted():
+    """Silence file descriptor 2: torch's profiler (kineto) prints two log lines per session."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def peak_torch(torch, case):
+    """Peak bytes torch's CPU allocator held during one step, over what it held before: the
+    running sum of the allocation events of torch.profiler (profile_memory=True)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    case.clear()
+    with _stderr_muted(), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        case.torch()
+    allocation = torch._C._profiler._ExtraFields_Allocation
+    events, stack = [], list(prof.profiler.kineto_results.experimental_event_tree())
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if isinstance(node.extra_fields, allocation):
+            events.append((node.start_time_ns, node.extra_fields.alloc_size))
+    held = peak = 0
+    for _, size in sorted(events):
+        held += size
+        peak = max(peak, held)
+    return peak
+
+
+# -- the report -----------------------------------------------------------------------------------
+def _time(seconds):
     for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
         if seconds >= scale:
             return f"{seconds / scale:.3g} {unit}"
     return f"{seconds / 1e-9:.3g} ns"
 
 
-def _fmt_ratio(r):
-    if r is None:
-        return "—"
-    if r >= 100:
-        return f"{r:,.0f}x"
-    return f"{r:.2f}x"
-
-
 def _mib(n):
-    return f"{n / 2**20:.2f} MiB"
+    """MiB to the table's resolution, at which memory is compared: tracemalloc also counts
+    Python's own objects (a few KiB), which torch's profiler does not see."""
+    return round(n / 2**20, 2)
 
 
-def header(torch, blas, args):
-    cpu, cores = machine_info()
-    env = ", ".join(
-        f"{k} unset"
-        if k not in os.environ
-        else f"{k}={os.environ[k]}" + (" (set by the benchmark)" if k in _SET_HERE else "")
-        for k in ENV_SHOWN
-    )
-    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = " (load average {:.1f}, {:.1f}, {:.1f} at the start)".format(*os.getloadavg())
-    command = " ".join(["python -m backprop_ref.bench", *args.argv])
-    clock = {
-        "cpu": "CPU time of this process (time.process_time: time other processes take "
-        "on a shared machine is not counted)",
-        "wall": "wall-clock time (time.perf_counter)",
-    }[args.clock]
-    return [
-        f"Generated by `{command}` on {date}.",
-        "",
-        f"- Machine: {cpu}, {cores} cores{load}, {platform.system()} {platform.machine()}",
-        f"- Versions: Python {platform.python_version()}, numpy {np.__version__}, "
-        f"torch {torch.__version__}",
-        f"- BLAS: numpy uses {blas['library']} (kernel {blas['core']}, {blas['threads']} "
-        f"thread); torch uses its own (MKL, oneDNN), {torch.get_num_threads()} thread",
-        f"- Environment: {env}",
-        f"- Clock: {clock}",
-        f"- Each time is the median of {args.repeats} samples of forward + backward, the "
-        f"implementations interleaved; the loop version runs at batch 1 only, "
-        f"{args.loop_repeats} sample(s). A sample lasts at least {args.min_sample * 1e3:g} ms "
-        "(fast calls are repeated within it). A ratio below 1 means ours is faster than torch.",
-    ]
+COLUMNS = [
+    ("case", 24),
+    ("dtype", 7),
+    ("ours", 8),
+    ("torch", 8),
+    ("ours / torch", 12),
+    ("target", 6),
+    ("time", 6),
+    ("ours peak", 10),
+    ("torch peak", 10),
+    ("memory", 6),
+]
 
 
-def table(rows):
+def _row(cells):
+    return "| " + " | ".join(f"{c:<{w}}" for c, (_, w) in zip(cells, COLUMNS, strict=True)) + " |"
+
+
+def _verdict(ok, wrong):
+    return "WRONG" if wrong else ("met" if ok else "missed")
+
+
+def legend():
+    """What each row runs: the case names and their shapes."""
     lines = [
-        "| op | N | vectorized | torch | vectorized / torch | loop | loop / torch |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        f"- LeNet N=...: models.LeNet (kernels) against models.torch_reference.BlitzNet: "
+        f"zero_grad, forward (N, 1, 32, 32), MSE loss to (N, 10), backward; N in "
+        f"{', '.join(map(str, LENET_BATCHES))}",
     ]
-    for _, case, _, N, t in rows:
-        loop, vec, tor = t.get("loop"), t.get("vectorized"), t.get("torch")
-        lines.append(
-            f"| {case} | {N} | {_fmt_time(vec)} | {_fmt_time(tor)} | {_fmt_ratio(vec / tor)} | "
-            f"{_fmt_time(loop)} | {_fmt_ratio(loop / tor if loop else None)} |"
-        )
+    for op in OPS:
+        arrays = ", ".join(f"{a} {s}" for a, s in zip(ARGUMENTS, op.shapes, strict=False))
+        kwargs = "".join(f", {k}={v}" for k, v in op.kwargs.items())
+        lines.append(f"- {op.name}: {op.op} {arrays}{kwargs}")
     return lines
 
 
-def legend(cases):
-    """What each row times: the op's arrays at LeNet's shapes, N the batch size."""
-    return ["Shapes (N is the batch size):", ""] + [f"- {name}: {shape}" for name, shape in cases]
+def header(torch, args, threadpools):
+    cpu = "unknown"
+    if os.path.exists("/proc/cpuinfo"):
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next(
+                (ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu
+            )
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = ", load average {:.1f} {:.1f} {:.1f} at the start".format(*os.getloadavg())
+    blas = [
+        f"{p['internal_api']} {p['version']} (kernel {p.get('architecture', '?')}, "
+        f"{p['num_threads']} thread)"
+        for p in threadpools
+        if p["user_api"] == "blas" and "numpy" in p["filepath"]
+    ] or ["not reported by threadpoolctl"]
+    env = ", ".join(f"{k}={os.environ[k]}" if k in os.environ else f"{k} unset" for k in ENV_SHOWN)
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    samples = "one sample" if args.repeats == 1 else f"the median of {args.repeats} samples"
+    return [
+        f"Generated by `{' '.join([PROG, *args.argv])}` on {date}.",
+        "",
+        f"- Machine: {cpu}, {os.cpu_count()} cores{load}; {platform.system()} {platform.machine()}",
+        f"- Versions: Python {platform.python_version()}, numpy {np.__version__}, "
+        f"torch {torch.__version__}",
+        f"- numpy's BLAS: {'; '.join(blas)}; {env} (the benchmark changes neither)",
+        f"- torch: {torch.get_num_threads()} thread (its own MKL and oneDNN)",
+        f"- Time: CPU time of this process (time.process_time) of forward + backward, "
+        f"{samples}, ours and torch interleaved. Target: ours / torch at most "
+        f"{LENET_TARGET['float64']} for LeNet in float64, {LENET_TARGET['float32']} in float32, "
+        f"{OP_TARGET} for an op.",
+        "- Memory: peak bytes allocated during one forward + backward, above what was "
+        "allocated before (outputs and gradients included): ours by tracemalloc, torch by "
+        "torch.profiler's allocation events (profile_memory=True). Target: ours at most torch's "
+        "at the table's resolution (tracemalloc also counts a few KiB of Python objects).",
+        "- Correctness: before timing, every output and gradient of ours is compared with "
+        "torch's (backprop_ref.precision.compare); a row that differs says WRONG.",
+        "",
+        *legend(),
+        "",
+        _row([name for name, _ in COLUMNS]),
+        "|" + "|".join("-" * (w + 2) for _, w in COLUMNS) + "|",
+    ]
+
+
+ENV_SHOWN = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 
 def build_parser():
     p = argparse.ArgumentParser(
-        prog="python -m backprop_ref.bench",
+        prog=PROG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
-            "Time forward + backward of each LeNet op and of a whole LeNet step: the loop\n"
-            "version (conv2d, max_pool2d; batch 1 only), the vectorized default, and torch\n"
-            "on the CPU, interleaved, one thread each. Prints medians and ours / torch as\n"
-            "Markdown tables, the peak memory of our LeNet step and the machine."
+            "Time forward + backward of backprop_ref.kernels beside torch, one thread each,\n"
+            "interleaved: LeNet at batch 1, 8, 64, 256, and conv2d, max_pool2d, linear, relu at\n"
+            "LeNet's and ResNet's shapes. Prints per row the medians, ours / torch, the peak\n"
+            "memory of both, each target and whether it is met, after checking every output\n"
+            "against torch.\n" + EXIT_HELP
         ),
     )
-    p.add_argument("--batches", type=int, nargs="+", default=[1, 64, 256], metavar="N")
     p.add_argument(
-        "--dtypes", nargs="+", default=["float32", "float64"], choices=["float32", "float64"]
+        "--dtypes",
+        nargs="+",
+        default=["float32", "float64"],
+        choices=["float32", "float64"],
+        help="default: both",
     )
-    p.add_argument("--repeats", type=int, default=31, help="samples per median (default 31)")
+    p.add_argument("--repeats", type=int, default=21, help="samples per median (default: 21)")
     p.add_argument(
-        "--loop-repeats", type=int, default=3, help="samples of the loop version (default 3)"
+        "--min-sample",
+        type=float,
+        default=0.02,
+        metavar="SECONDS",
+        help="a fast call is repeated within a sample to last this long (default: 0.02)",
     )
-    p.add_argument(
-        "--min-sample", type=float, default=0.004, help="shortest sample in seconds (0.004)"
-    )
-    p.add_argument("--no-loop", action="store_true", help="skip the loop versions")
     p.add_argument(
         "--quick",
         action="store_true",
-        help="a smoke run: batches 1 2, 3 samples, 1 loop sample, short samples",
+        help="a smoke run in seconds: one sample of one call, every op at batch 1",
     )
-    p.add_argument(
-        "--clock",
-        choices=sorted(CLOCKS),
-        default="cpu",
-        help="cpu: this process's CPU time (default; robust on a shared machine); wall: elapsed",
-    )
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--output", metavar="PATH", help="also write the report (Markdown) to PATH")
+    p.add_argument("--seed", type=int, default=0, help="seed of the inputs (default: 0)")
+    p.add_argument("--output", metavar="PATH", help="also write the printed report to PATH")
     return p
+
+
+def parse_args(argv):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = argv
+    if args.quick:
+        args.repeats, args.min_sample = 1, 0.0
+    if args.repeats < 1 or args.min_sample < 0:
+        parser.error("--repeats must be >= 1 and --min-sample >= 0")
+    if args.output:  # fail now, not after minutes of timing
+        folder = Path(args.output).resolve().parent
+        if Path(args.output).is_dir():
+            parser.error(f"--output {args.output} is a folder; give a file name")
+        if not folder.is_dir():
+            parser.error(f"--output: the folder {folder} does not exist")
+        if not os.access(folder, os.W_OK):
+            parser.error(f"--output: the folder {folder} is not writable")
+    return args
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
-    args.argv = argv
-    if args.quick:
-        args.batches, args.repeats, args.loop_repeats, args.min_sample = [1, 2], 3, 1, 0.0005
-    if min(args.batches) < 1 or args.repeats < 1 or args.loop_repeats < 1:
-        raise SystemExit("bench: --batches, --repeats and --loop-repeats must be >= 1")
+    args = parse_args(argv)
+    torch = import_torch(PROG, "the benchmark times our kernels beside PyTorch's")
+    if torch is None:
+        return EXIT_MISSING
     try:
-        import torch
+        from threadpoolctl import threadpool_info, threadpool_limits
     except ImportError:
-        raise SystemExit(
-            "bench: torch is needed for the comparison (pip install torch==2.13.0)"
-        ) from None
-    torch.set_num_threads(1)
-    blas = blas_info(set_one_thread=True)
-    rng = np.random.default_rng(args.seed)
+        print(f"{PROG}: threadpoolctl is not installed: pip install threadpoolctl", file=sys.stderr)
+        return EXIT_MISSING
 
-    out = [*header(torch, blas, args), ""]
-    print("\n".join(out), flush=True)
-    memory = []
-    for dtype in args.dtypes:
-        rows = []
-        for N in args.batches:
-            cases = op_cases(torch, N, dtype, rng)
-            lenet, step = lenet_case(torch, N, dtype, rng)
-            for order, (name, shape, fns, torch_grads) in enumerate([*cases, lenet]):
-                if "loop" in fns and (N != 1 or args.no_loop):
-                    del fns["loop"]
-                _check_agree(name, fns, torch_grads, dtype)
-                medians, _ = measure(
-                    fns, args.repeats, args.loop_repeats, args.min_sample, CLOCKS[args.clock]
+    start = time.perf_counter()
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(args.seed)
+    lines, wrong = [], []
+
+    def say(*new):
+        print(*new, sep="\n", flush=True)
+        lines.extend(new)
+
+    with threadpool_limits(limits=1):
+        say(*header(torch, args, threadpool_info()))
+        for dtype in args.dtypes:
+            for case in cases(torch, dtype, rng, args.quick):
+                problem = check(case)
+                if problem:
+                    wrong.append(f"{case.name}, {dtype}: {problem}")
+                t = measure({"ours": case.ours, "torch": case.torch}, args.repeats, args.min_sample)
+                mem = {"ours": _mib(peak_ours(case)), "torch": _mib(peak_torch(torch, case))}
+                ratio = t["ours"] / t["torch"]
+                say(
+                    _row(
+                        [
+                            case.name,
+                            dtype,
+                            _time(t["ours"]),
+                            _time(t["torch"]),
+                            f"{ratio:.2f}",
+                            f"<= {case.target:.1f}",
+                            _verdict(ratio <= case.target, problem),
+                            f"{mem['ours']:.2f} MiB",
+                            f"{mem['torch']:.2f} MiB",
+                            _verdict(mem["ours"] <= mem["torch"], problem),
+                        ]
+                    )
                 )
-                rows.append((order, name, shape, N, medians))
-                print(
-                    f"  {dtype} N={N} {name}: "
-                    + ", ".join(f"{k} {_fmt_time(v)}" for k, v in medians.items()),
-                    file=sys.stderr,
-                    flush=True,
-                )
-            memory.append((N, dtype, *peak_memory(step, step[2])))
-        rows.sort(key=lambda r: (r[0], r[3]))  # LeNet's order, then the batch size
-        part = [f"### {dtype}", "", *table(rows), ""]
-        if dtype == args.dtypes[0]:  # the shapes, once, before the first table
-            shapes = dict((name, shape) for _, name, shape, _, _ in rows)
-            part = [*legend(shapes.items()), "", *part]
-        print("\n".join(part), flush=True)
-        out += part
-    part = [
-        "### Peak memory of our LeNet step",
-        "",
-        "tracemalloc's peak of numpy's allocations during one step (zero_grad, forward, loss, "
-        "backward), above what was allocated before it (parameters, gradients, input); torch's "
-        "allocations are invisible to tracemalloc and are not measured. The cache column is what "
-        "forward keeps for backward (every activation but the input).",
-        "",
-        "| N | dtype | peak | activation cache |",
-        "|--:|---|--:|--:|",
-        *(f"| {N} | {d} | {_mib(p)} | {_mib(c)} |" for N, d, p, c in memory),
-        "",
-    ]
-    print("\n".join(part), flush=True)
-    out += part
+    say("", f"Full run: {time.perf_counter() - start:.0f} s.")
+    if wrong:
+        say("", "WRONG: outputs of ours that differ from torch's:", *(f"- {w}" for w in wrong))
     if args.output:
-        with open(args.output, "w", encoding="utf-8") as f:
-            f.write("\n".join(out).rstrip() + "\n")
-    return 0
+        Path(args.output).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return EXIT_MISMATCH if wrong else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -1,30 +1,73 @@
-"""`python -m backprop_ref`: rerun the seed notes' experiments, every gradient beside torch's.
+"""`backprop-ref` (or `python -m backprop_ref`): rerun the seed notes' experiments beside torch.
 
-    python -m backprop_ref lenet [--seed S] [--batch N] [--dtype float32|float64]
-    python -m backprop_ref two-layer [--steps N] [--seed S] [--dtype float32|float64]
+    backprop-ref lenet [--seed S] [--batch N] [--dtype float32|float64]
+    backprop-ref two-layer [--steps N] [--seed S] [--dtype float32|float64]
 
-Exit status: 0 when every value matches torch within tolerance, 1 on a mismatch, 2 on bad
-arguments or when torch is not installed.
+Every value is compared with torch's through backprop_ref.precision, the one tolerance policy.
+Exit status (the benchmark, `python -m backprop_ref.bench`, uses the same numbers): 0 all match,
+1 a mismatch, 2 bad arguments, 3 torch is not installed.
 """
 
 import argparse
+import os
 import sys
+import textwrap
 
 import numpy as np
 
-from .precision import TOLERANCES, tolerance
+from .precision import TOLERANCES, Comparison, compare
 
-TOLERANCE_TEXT = "; ".join(
-    f"{name} rtol {rtol:.0e}, atol {atol:.0e} x scale".replace("e-0", "e-")
-    for name, (rtol, atol) in TOLERANCES.items()
-)
+EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_MISSING = 0, 1, 2, 3
 
-EXIT_OK, EXIT_MISMATCH, EXIT_USAGE = 0, 1, 2
+# The version the tests run against; pyproject.toml's `torch` extra pins the same (a test checks).
+TORCH_REQUIREMENT = "torch==2.13.0"
 
-TORCH_MISSING = (
-    "backprop_ref: this command compares our gradients with PyTorch's, and torch is not "
-    'installed.\nInstall it with: pip install "torch==2.13.0" (or: pip install -e ".[torch]")'
-)
+
+def exit_status_help(ok, mismatch, missing="torch is"):
+    """The exit-status paragraph of a --help text: the same numbers for every command."""
+    return textwrap.fill(
+        f"Exit status: {EXIT_OK} {ok}, {EXIT_MISMATCH} {mismatch}, {EXIT_USAGE} bad arguments, "
+        f"{EXIT_MISSING} {missing} not installed.",
+        width=79,
+    )
+
+
+def install_hint(platform=None):
+    """The pip command that installs torch: on Linux the CPU build, from PyTorch's CPU index."""
+    platform = sys.platform if platform is None else platform
+    if platform.startswith("linux"):  # PyPI's Linux wheel is the CUDA build, several GB
+        return f"pip install {TORCH_REQUIREMENT} --index-url https://download.pytorch.org/whl/cpu"
+    return f"pip install {TORCH_REQUIREMENT}"
+
+
+def import_torch(prog, purpose):
+    """torch, or (None and) a message on stderr saying how to install it."""
+    try:
+        import torch
+    except ImportError:
+        print(
+            f"{prog}: {purpose}, and torch is not installed.\nInstall it with: {install_hint()}",
+            file=sys.stderr,
+        )
+        return None
+    return torch
+
+
+def prog_name(argv0=None):
+    """How we were invoked: `backprop-ref` (the console script) or `python -m backprop_ref`."""
+    name = os.path.basename(sys.argv[0] if argv0 is None else argv0)
+    if not name or name == "-c" or name.endswith(".py"):  # python -m / -c / a script
+        return "python -m backprop_ref"
+    return name.removesuffix(".exe")
+
+
+def _number(x):
+    return f"{x:g}".replace("e-0", "e-")  # 1e-5, not 1e-05
+
+
+def tolerance_text(dtype):
+    rtol, atol = TOLERANCES[np.dtype(dtype).name]
+    return f"rtol {_number(rtol)}, atol {_number(atol)} x max(1, max |torch|)"
 
 
 # -- argument types: a clear argparse message (exit 2) instead of a traceback ----------------
@@ -50,22 +93,24 @@ def steps_type(text):
     return _int(text, 1, "the number of steps")
 
 
-def build_parser():
+def build_parser(prog=None):
+    prog = prog or prog_name()
+    tolerances = "".join(f"\n  {name}: {tolerance_text(name)}" for name in TOLERANCES)
     parser = argparse.ArgumentParser(
-        prog="python -m backprop_ref",
+        prog=prog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description=(
             "Rerun the experiments of the seed notes with our numpy gradients beside torch\n"
-            "autograd's. For every parameter, print its shape, max |ours - torch| and the\n"
-            "relative error max |ours - torch| / max |torch|, then a PASS or FAIL line.\n"
-            f"Tolerance: {TOLERANCE_TEXT}, where scale = max(1, max |torch|).\n"
-            "Exit status: 0 all match, 1 a mismatch, 2 bad arguments or torch missing."
+            "autograd's. For every parameter, print its shape, max |ours - torch| and that\n"
+            "relative to max(1, max |torch|), then a PASS or FAIL line.\n"
+            f"Tolerance, from backprop_ref.precision:{tolerances}\n"
+            + exit_status_help("all match", "a mismatch")
         ),
         epilog=(
             "examples:\n"
-            "  python -m backprop_ref lenet --batch 8 --dtype float64\n"
-            "  python -m backprop_ref two-layer --steps 20\n"
-            "  python -m backprop_ref lenet --help     (a command's options)"
+            f"  {prog} lenet --batch 8 --dtype float64\n"
+            f"  {prog} two-layer --steps 20\n"
+            f"  {prog} lenet --help     (a command's options)"
         ),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -118,39 +163,34 @@ def build_parser():
 
 # -- comparison and report --------------------------------------------------------------------
 class Report:
-    """Rows of (name, shape, max |ours - torch|, relative error, ok)."""
+    """name -> (shape, precision.Comparison), folded over the steps of a run."""
 
     def __init__(self, dtype):
-        # the test suite's tolerances: |ours - torch| <= atol * scale + rtol * |torch|
-        self.rtol, self.atol = tolerance(dtype)
+        self.dtype = dtype
         self.rows = {}
 
     def compare(self, name, ours, theirs):
         """Add (or, over several steps, fold into) the row `name`; theirs is torch's ndarray."""
-        ours = np.asarray(ours, dtype=np.float64)
-        theirs = np.asarray(theirs, dtype=np.float64)
-        if ours.shape != theirs.shape:
-            self.rows[name] = (theirs.shape, np.inf, np.inf, False)
-            return
-        scale = max(1.0, float(np.abs(theirs).max(initial=0.0)))
-        diff = np.abs(ours - theirs)
-        ok = bool(np.all(diff <= self.atol * scale + self.rtol * np.abs(theirs)))
-        err = float(diff.max(initial=0.0))
-        rel = err / float(np.abs(theirs).max(initial=0.0)) if err else 0.0
+        c = compare(ours, theirs)
         if name in self.rows:
-            _, err0, rel0, ok0 = self.rows[name]
-            err, rel, ok = max(err, err0), max(rel, rel0), ok and ok0
-        self.rows[name] = (theirs.shape, err, rel, ok)
+            _, old = self.rows[name]
+            c = Comparison(
+                c.ok and old.ok,
+                max(c.max_abs, old.max_abs),
+                max(c.max_rel, old.max_rel),
+                old.reason or c.reason,
+            )
+        self.rows[name] = (np.shape(theirs), c)
 
     def print(self, title):
         print(title)
         width = max(len(n) for n in self.rows)
         print(f"  {'':{width}}  {'shape':<15} {'max|ours-torch|':>16} {'relative':>10}")
-        for name, (shape, err, rel, ok) in self.rows.items():
-            mark = "" if ok else "  <-- beyond tolerance"
-            print(f"  {name:<{width}}  {shape!s:<15} {err:16.3e} {rel:10.2e}{mark}")
-        failed = [n for n, row in self.rows.items() if not row[3]]
-        tol = f"rtol {self.rtol:g}, atol {self.atol:g} x max(1, max|torch|)"
+        for name, (shape, c) in self.rows.items():
+            mark = "" if c.ok else f"  <-- beyond tolerance ({c.reason})"
+            print(f"  {name:<{width}}  {shape!s:<15} {c.max_abs:16.3e} {c.max_rel:10.2e}{mark}")
+        failed = [n for n, (_, c) in self.rows.items() if not c.ok]
+        tol = tolerance_text(self.dtype)
         if failed:
             print(f"FAIL: {len(failed)} of {len(self.rows)} beyond tolerance ({tol}): {failed}")
             return EXIT_MISMATCH
@@ -236,10 +276,9 @@ def run_two_layer(args, torch):
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
-    try:
-        import torch
-    except ImportError:
-        print(TORCH_MISSING, file=sys.stderr)
-        return EXIT_USAGE
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    torch = import_torch(parser.prog, "this command compares our gradients with PyTorch's")
+    if torch is None:
+        return EXIT_MISSING
     return args.run(args, torch)

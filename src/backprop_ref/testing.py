@@ -6,11 +6,12 @@ Chapter: docs/verification/how_we_know.md
 - `adjoint_test`: both sides of <dY, J u> = <J^T dY, u>, without ever forming J.
 - `as_torch_function`: our numpy forward and backward inside a `torch.autograd.Function`, so
   `torch.autograd.gradcheck` (or any torch model) can use them.
+
+Only `as_torch_function` needs torch, and imports it when called: the finite differences and
+the adjoint test run with numpy alone.
 """
 
 import numpy as np
-import torch
-from torch.autograd.function import once_differentiable
 
 
 # --8<-- [start:numerical-gradient]
@@ -69,6 +70,8 @@ def as_torch_function(forward, backward):
     `backward(grad_output, *args)` returns one gradient per array argument (a bare array when
     there is one); torch gets them in the same order, None for the non-tensor arguments.
     """
+    import torch  # here, not at the top: the rest of this module needs numpy only
+    from torch.autograd.function import once_differentiable
 
     class NumpyFunction(torch.autograd.Function):
         @staticmethod

@@ -7,11 +7,20 @@ input row i*s + p*d - pad. s stride, d dilation, pad the padding before the inpu
 import numpy as np
 
 
-def tap_rows(size, kernel, stride, dilation, pad, out):
-    """h[p, i] = i*s + p*d - pad, the input row tap p of window i reads, as a (kernel, out)
-    int array; -1 where that row is padding (outside 0 .. size-1).
-
-    Memory is kernel * out integers: no padded copy of the input is ever made.
+def tap_rows(size, kernel, stride, dilation, pad, out, taps=None):
+    """h[p, i] = i*s + p*d - pad, the input row tap p of window i reads, as a (taps, out) int
+    array; -1 where that row is padding (outside 0 .. size-1). `taps` defaults to every tap
+    0 .. kernel-1. No padded copy of the input is ever made.
     """
-    h = np.arange(kernel)[:, None] * dilation + np.arange(out) * stride - pad
+    p = np.arange(kernel) if taps is None else taps
+    h = p[:, None] * dilation + np.arange(out) * stride - pad
     return np.where((h >= 0) & (h < size), h, -1)
+
+
+def reaching_taps(size, kernel, stride, dilation, pad, out):
+    """The taps p, in order, that can place a window's entry inside the input:
+    0 <= i*s + p*d - pad < size for some window i. The others read only padding, so a pooling
+    loop that skips them costs the input and the output, not the kernel or the padding."""
+    lo = max(0, -(-(pad - (out - 1) * stride) // dilation))  # ceil division
+    hi = min(kernel - 1, (size - 1 + pad) // dilation)
+    return np.arange(lo, hi + 1)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _checks
-from ._windows import tap_rows
+from ._windows import reaching_taps, tap_rows
 
 
 class _Geometry(NamedTuple):
@@ -24,8 +24,8 @@ class _Geometry(NamedTuple):
     p: tuple  # padding (pH, pW)
     d: tuple  # dilation (dH, dW)
     out: tuple  # (Ho, Wo)
-    h: np.ndarray  # (kH, Ho): h[p, i], the input row tap p of window i reads; -1 in the padding
-    w: np.ndarray  # (kW, Wo): the same for the columns
+    h: np.ndarray  # h[p, i], the input row tap p of window i reads (-1: padding), for the taps
+    w: np.ndarray  # p that reach the input, in order (see _windows); w: the same for columns
 
 
 # --8<-- [start:max-pool-output-size]
@@ -74,10 +74,9 @@ def _geometry(shape, kernel_size, stride, padding, dilation, ceil_mode, op):
     )
     if min(out) < 1:
         raise ValueError(f"{op}: {where} gives output size {out}: the window does not fit")
-    h, w = (
-        tap_rows(size, k_, s_, d_, p_, n)
-        for (size, k_, s_, p_, d_), n in zip(axes, out, strict=True)
-    )
+    (H, kH, sH, pH, dH), (W, kW, sW, pW, dW) = axes
+    h = tap_rows(H, kH, sH, dH, pH, out[0], reaching_taps(H, kH, sH, dH, pH, out[0]))
+    w = tap_rows(W, kW, sW, dW, pW, out[1], reaching_taps(W, kW, sW, dW, pW, out[1]))
     if not ((h >= 0).any(axis=0).all() and (w >= 0).any(axis=0).all()):
         raise ValueError(
             f"{op}: {where} has a window that covers no input element, only padding and gaps "
@@ -169,11 +168,11 @@ def _max_and_winner(X, g):
     N, C, _, W = X.shape
     Y = np.full((N, C, *g.out), -np.inf, dtype=X.dtype)  # the best entry so far ...
     I = np.full(Y.shape, -1)  # ... and where it is; -1: the window has seen no entry yet
-    # only the taps that some window places inside the input: work and memory follow the
-    # output and the input, however large the kernel or the padding
-    for p in np.flatnonzero((g.h >= 0).any(axis=1)):
-        for q in np.flatnonzero((g.w >= 0).any(axis=1)):
-            h, w = g.h[p][:, None], g.w[q][None, :]  # (Ho, 1) and (1, Wo): tap (p, q)'s rows
+    # row-major over the taps (p, q) that reach the input (the others read only padding): work
+    # and memory follow the output and the input, however large the kernel or the padding
+    for h_p in g.h:
+        for w_q in g.w:
+            h, w = h_p[:, None], w_q[None, :]  # (Ho, 1) and (1, Wo): tap (p, q)'s rows, columns
             inside = (h >= 0) & (w >= 0)  # (Ho, Wo): windows whose tap is not padding
             V = X[:, :, h, w]  # V[n,c,i,j] = X[n,c, i*sH - pH + p*dH, j*sW - pW + q*dW]   (1)
             # torch's rule: the first entry inside leads; then strictly larger wins (a tie keeps

@@ -1,0 +1,1478 @@
+"""The op table: one record per op, in the spirit of torch's OpInfo (common_methods_invocations.py).
+
+Each `OpInfo` gathers what every table-driven test needs to know about one op:
+
+- `name`, and `ours(impl)`: our forward and backward, looked up by name in
+  `backprop_ref.functional` (impl "lesson") or `backprop_ref.kernels` (impl "kernel");
+- `torch`: torch's function (F.linear, ..., torch.flatten) and, where inspect cannot read it,
+  `torch_signature`, its signature as torch's docstring prints it;
+- `arrays`: the forward's array parameters in order, and `differentiable`: those that torch
+  gives a gradient (our backward returns one gradient per array argument, in that order);
+- `samples(rng, dtype)`: valid calls, hard cases on purpose (ties, +0.0 and -0.0 at the kinks,
+  NaN and inf, overlapping windows, odd and non-square sizes, every argument torch takes,
+  unbatched and empty inputs, non-contiguous arrays);
+- `strategy(styles)`: the hypothesis strategy drawing calls from the space torch accepts;
+- `kink_free(rng)`: float64 calls away from every kink, for finite differences and gradcheck;
+- `valid` and `error_inputs`: one valid call (every argument by name), and rows that change one
+  argument of it, with the exception we raise and the argument the message names; torch
+  rejects each row too, except rows marked `torch_rejects=False` (our deliberate stricter
+  choices, each explained in the op's chapter); `grad_output_errors` likewise for grad_output;
+- `unsupported`: torch arguments we accept only at their default (NotImplementedError);
+- `exact_vs_torch`: the results that equal torch's bit for bit on every sample (a selection or
+  a reshape computes nothing), and `kernel_exact`: whether the kernel equals the lesson bit for
+  bit (otherwise within the precision policy: a summation order may differ).
+
+Tests that iterate it: test_parity (torch autograd), test_properties (hypothesis),
+test_finite_differences (finite differences, adjoint test), test_gradcheck, test_bad_input,
+test_interface_parity, test_kernels (kernel vs lesson). A new op is one new record in `OPS`.
+"""
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from hypothesis import assume
+from hypothesis import strategies as st
+
+from backprop_ref import functional, kernels
+
+DTYPES = (np.float64, np.float32)
+IMPLEMENTATIONS = {"lesson": functional, "kernel": kernels}
+
+
+# ---------------------------------------------------------------------------------------------
+# the records
+
+
+@dataclass(frozen=True, eq=False)  # compared by identity: arrays have no single truth value
+class Sample:
+    """One valid call: the forward's array arguments (None for an omitted bias), its other
+    arguments by name, and optionally the upstream gradient (None: the test draws a random
+    one, never ones). `exact`: every value and every sum is exact (small integers, or each
+    gradient entry receives at most one term), so ours equals torch bit for bit.
+
+    Its arrays are made read-only: an op that writes to its input fails loudly."""
+
+    name: str
+    arrays: tuple
+    kwargs: dict = field(default_factory=dict)
+    grad_output: object = None
+    exact: bool = False
+
+    def __post_init__(self):
+        for a in (*self.arrays, self.grad_output):
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False
+
+    @property
+    def dtype(self):
+        return next(np.asarray(a).dtype for a in self.arrays if a is not None)
+
+
+@dataclass(frozen=True)
+class ErrorInput:
+    """A bad call: the valid call with `change` applied. We raise `error` (ValueError or
+    TypeError), with a message that starts with the function called, names `name` and matches
+    the regex `match`. `torch_rejects=False` marks our deliberate stricter choices: torch
+    accepts the call (a test checks that it still does)."""
+
+    what: str
+    change: dict
+    error: type
+    name: str
+    match: str = ""
+    torch_rejects: bool = True
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    name: str
+    torch: Callable
+    arrays: tuple
+    differentiable: tuple
+    samples: Callable[[np.random.Generator, type], Iterator[Sample]]
+    strategy: Callable[..., st.SearchStrategy]
+    kink_free: Callable[[np.random.Generator], Iterator[Sample]]
+    valid: dict
+    error_inputs: tuple
+    grad_output_errors: tuple = ()  # ErrorInputs whose change holds "grad_output" (see bad_grad)
+    torch_signature: str | None = None
+    unsupported: tuple = ()  # kwargs torch takes that we refuse with NotImplementedError
+    exact_vs_torch: tuple = ()  # "output", "grad_input", ...: equal to torch's bit for bit
+    kernel_exact: bool = False
+    nan_semantics: bool = False  # torch's NaN rule is pinned: hypothesis draws NaN too
+
+    def ours(self, impl="lesson"):
+        """(forward, backward) of the lesson or the kernel, by name."""
+        module = IMPLEMENTATIONS[impl]
+        return getattr(module, self.name), getattr(module, self.name + "_backward")
+
+    def sample_list(self, dtype):
+        """The samples for one dtype, built once per session from a fixed seed."""
+        key = (self.name, np.dtype(dtype).name)
+        if key not in _SAMPLES:
+            seed = sum(map(ord, self.name)) + (1 if key[1] == "float32" else 0)
+            samples = list(self.samples(np.random.default_rng(seed), dtype))
+            _SAMPLES[key] = _unique_names(samples)
+        return _SAMPLES[key]
+
+
+_SAMPLES = {}
+
+
+def _unique_names(samples):
+    seen = {}
+    out = []
+    for s in samples:
+        n = seen[s.name] = seen.get(s.name, 0) + 1
+        out.append(
+            s if n == 1 else Sample(f"{s.name}#{n}", s.arrays, s.kwargs, s.grad_output, s.exact)
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# values
+
+
+def values(rng, shape, dtype, style="normal"):
+    """An ndarray (0-d included, never a numpy scalar) in one of the value styles:
+    "normal"; "integers" in [-2, 2] with random signs on the zeros (exact zeros +0.0 and -0.0,
+    ties, sums exact in any order); "nan" (about one element in four is NaN)."""
+    x = rng.standard_normal(shape)
+    if style == "nan":
+        x = np.where(rng.random(shape) < 0.25, np.nan, x)
+    if style == "integers":
+        x = np.copysign(rng.integers(-2, 3, size=shape), rng.choice([-1.0, 1.0], size=shape))
+    return np.array(x, dtype=dtype)
+
+
+def with_exact_zeros(rng, shape, dtype):
+    """Random values with about a third of them set to exactly +0.0 or -0.0."""
+    X = values(rng, shape, dtype)
+    where = rng.random(shape) < 1 / 3
+    X[where] = 0.0
+    X[where & (rng.random(shape) < 0.5)] = -0.0
+    return X
+
+
+def spaced(rng, shape, gap=0.01):
+    """Distinct float64 values, any two at least `gap` apart, in random order: no ties."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * gap - n * gap / 2).reshape(shape)
+
+
+def away_from_zero(rng, shape, margin=0.1):
+    """Random signs, |x| >= margin: ReLU's kink at 0 is out of reach of any small step."""
+    x = rng.standard_normal(shape)
+    return np.where(x >= 0, x + margin, x - margin)
+
+
+def _pair(v):
+    """torch's _pair for the tests' own geometry: an int or a 1- or 2-sequence, as (h, w)."""
+    if isinstance(v, (tuple, list)):
+        return (int(v[0]), int(v[-1]))
+    return (int(v), int(v))
+
+
+# ---------------------------------------------------------------------------------------------
+# hypothesis: shared pieces (profiles in tests/conftest.py)
+
+SEEDS = st.integers(0, 2**32 - 1)
+STYLES = st.sampled_from(["normal", "integers"])
+NAN = st.just("nan")
+
+
+def _drawn(draw, shapes, kwargs, styles):
+    """A Sample for the drawn shapes (None stays None), values from a drawn seed and style."""
+    dtype, style, seed = draw(st.sampled_from(DTYPES)), draw(styles), draw(SEEDS)
+    rng = np.random.default_rng(seed)
+    arrays = tuple(None if s is None else values(rng, s, dtype, style) for s in shapes)
+    return Sample("drawn", arrays, kwargs)
+
+
+def _pair_or_int(draw, pair):
+    """Pass a pair as an int when both are equal, half the time: torch takes both forms."""
+    return pair[0] if pair[0] == pair[1] and draw(st.booleans()) else tuple(pair)
+
+
+def _pairs(lo, hi):
+    return st.tuples(st.integers(lo, hi), st.integers(lo, hi))
+
+
+# =============================================================================================
+# linear
+
+
+def _linear_samples(rng, dtype):
+    def s(name, X, W, b):
+        return Sample(name, (X, W, b))
+
+    # (leading dims, in, out): 1-D input, a batch, batch x time, non-square weights both ways,
+    # a single feature, a batch of one, one output, a wider layer
+    shapes = [
+        ((), 3, 5),
+        ((4,), 3, 5),
+        ((4,), 6, 2),
+        ((1,), 7, 7),
+        ((2, 3), 4, 6),
+        ((2, 3, 2), 5, 1),
+        ((5,), 1, 3),
+        ((8,), 50, 20),
+    ]
+    for (lead, n_in, n_out), bias in itertools.product(shapes, [True, False]):
+        X, W = values(rng, (*lead, n_in), dtype), values(rng, (n_out, n_in), dtype)
+        b = values(rng, (n_out,), dtype) if bias else None
+        yield s(f"{lead}x{n_in}->{n_out}{' bias' if bias else ''}", X, W, b)
+    # non-contiguous arrays: a transposed input (Fortran order), a strided weight
+    yield s(
+        "transposed input, strided weight",
+        values(rng, (5, 4), dtype).T,
+        values(rng, (3, 10), dtype)[:, ::2],
+        values(rng, (3,), dtype),
+    )
+    # an empty batch: output (0, out); torch's weight and bias gradients are zeros
+    yield s(
+        "empty batch", np.zeros((0, 3), dtype), values(rng, (2, 3), dtype), values(rng, 2, dtype)
+    )
+    yield s("empty batch no bias", np.zeros((2, 0, 3), dtype), values(rng, (2, 3), dtype), None)
+    # in_features 0: the output is the bias (or zeros), the weight's gradient is (out, 0)
+    yield s(
+        "in_features 0", np.zeros((3, 0), dtype), np.zeros((2, 0), dtype), values(rng, 2, dtype)
+    )
+    # small integers: every product and sum exact
+    X, W, b = (values(rng, sh, dtype, "integers") for sh in ((3, 4), (2, 4), (2,)))
+    dY = values(rng, (3, 2), dtype, "integers")
+    yield Sample("integers", (X, W, b), grad_output=dY, exact=True)
+
+
+@st.composite
+def _linear_strategy(draw, styles=STYLES):
+    lead = draw(st.lists(st.integers(0, 3), max_size=3))  # () means a 1-D input (in,)
+    n_in, n_out = draw(st.integers(1, 5)), draw(st.integers(1, 5))
+    bias = (n_out,) if draw(st.booleans()) else None
+    return _drawn(draw, [(*lead, n_in), (n_out, n_in), bias], {}, styles)
+
+
+def _linear_kink_free(rng):
+    X, W, b = rng.standard_normal((2, 3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    yield Sample("batch x time", (X, W, b))
+    yield Sample("no bias", (rng.standard_normal((3, 4)), rng.standard_normal((2, 4)), None))
+
+
+def bad_grad(what, grad_output, change=None, error=ValueError, torch_rejects=True):
+    """An ErrorInput for the backward: the valid call (with `change`), this grad_output."""
+    return ErrorInput(
+        what,
+        {**(change or {}), "grad_output": grad_output},
+        error,
+        "grad_output",
+        "",
+        torch_rejects,
+    )
+
+
+def a(*shape, dtype=np.float64):
+    """A fixed random array for the valid calls and the error rows."""
+    return _valid_rng.standard_normal(shape).astype(dtype)
+
+
+_valid_rng = np.random.default_rng(0)
+
+LINEAR = OpInfo(
+    name="linear",
+    torch=F.linear,
+    arrays=("input", "weight", "bias"),
+    differentiable=("input", "weight", "bias"),
+    samples=_linear_samples,
+    strategy=_linear_strategy,
+    kink_free=_linear_kink_free,
+    torch_signature="linear(input, weight, bias=None)",
+    valid={"input": a(2, 3), "weight": a(4, 3), "bias": a(4)},
+    error_inputs=(
+        ErrorInput(
+            "input a list", {"input": [[1.0, 2.0, 3.0]]}, TypeError, "input", "numpy.ndarray"
+        ),
+        ErrorInput("0-d input", {"input": a()}, ValueError, "input", r"\(\*, in_features"),
+        ErrorInput("in_features mismatch", {"input": a(2, 5)}, ValueError, "input", r"\(2, 5\)"),
+        ErrorInput("3-d weight", {"weight": a(4, 3, 1)}, ValueError, "weight", r"\(4, 3, 1\)"),
+        ErrorInput(
+            "bias of the wrong length", {"bias": a(5)}, ValueError, "bias", r"\(4,\).*\(5,\)"
+        ),
+        ErrorInput(
+            "input float32", {"input": a(2, 3, dtype=np.float32)}, TypeError, "input float32"
+        ),
+        ErrorInput("bias float32", {"bias": a(4, dtype=np.float32)}, TypeError, "bias float32"),
+        ErrorInput(
+            "integer weight",
+            {"weight": np.zeros((4, 3), np.int64)},
+            TypeError,
+            "weight",
+            "float32 or",
+        ),
+        # torch accepts these; we refuse on purpose (docs/layers/linear.md says why)
+        ErrorInput(
+            "1-D weight",
+            {"weight": a(3), "bias": None},
+            ValueError,
+            "weight",
+            r"2-D.*\(3,\)",
+            False,
+        ),
+        ErrorInput("2-D bias", {"bias": a(1, 4)}, ValueError, "bias", r"\(1, 4\)", False),
+        ErrorInput(
+            "input a tensor",
+            {"input": torch.zeros(2, 3, dtype=torch.float64)},
+            TypeError,
+            "input",
+            "Tensor",
+            False,
+        ),
+    ),
+    grad_output_errors=(
+        bad_grad("transposed", np.zeros((4, 2))),
+        bad_grad("too few dims", np.zeros(4)),
+    ),
+)
+
+
+# =============================================================================================
+# relu
+
+
+def _relu_samples(rng, dtype):
+    for shape in [(), (7,), (4, 5), (2, 3, 4, 5), (1, 1, 33)]:
+        yield Sample(f"exact zeros {shape}", (with_exact_zeros(rng, shape, dtype),))
+    yield Sample("empty", (np.zeros((2, 0, 3), dtype),))
+    # ReLU'(0) = 0 at +0.0 and -0.0; the smallest positive input already passes dY
+    tiny = 1e-300 if dtype == np.float64 else 1e-40  # subnormal in float32
+    yield Sample(
+        "kink",
+        (np.array([-1.0, -0.0, 0.0, tiny, 2.0], dtype),),
+        grad_output=np.array([0.3, -1.7, 2.9, 0.7, -0.4], dtype),
+    )
+    yield Sample("signed zeros", (np.array([-0.0, 0.0, -0.0], dtype),))
+    # NaN stays NaN forward; backward passes dY at NaN (torch masks on `Y <= 0`)
+    X = np.array([np.nan, -np.inf, np.inf, -2.0, 0.0, 3.0, np.nan], dtype)
+    yield Sample(
+        "nan and inf", (X,), grad_output=np.array([0.5, 1.5, -2.5, 3.5, -4.5, 5.5, -6.5], dtype)
+    )
+    # NaN and inf upstream behind inactive units: a select, not dY * mask, gives 0 there
+    X = np.array([-1.0, 0.0, 2.0, -3.0], dtype)
+    dY = np.array([np.nan, np.inf, np.nan, -np.inf], dtype)
+    yield Sample("nan upstream", (X,), grad_output=dY)
+    X = with_exact_zeros(rng, (3, 4), dtype)
+    X[0, 0] = np.nan
+    yield Sample("inplace", (X,), {"inplace": True})
+    yield Sample("not inplace", (with_exact_zeros(rng, (3, 4), dtype),), {"inplace": False})
+    yield Sample("numpy scalar", (dtype(-1.5),))
+    # the same cases above the kernel's small-array size (2048 elements)
+    X = with_exact_zeros(rng, (64, 65), dtype)
+    X[::7, ::5] = np.nan
+    yield Sample("inplace, large", (X,), {"inplace": True})
+    dY = values(rng, X.shape, dtype)
+    dY[X <= 0] = np.inf  # inf behind inactive units must not leak
+    yield Sample("inf upstream behind inactive units, large", (X,), grad_output=dY)
+    # every special value scattered at random, LeNet-sized, on several memory layouts
+    tiny = np.finfo(dtype).smallest_subnormal
+    special = np.array([-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, tiny, -tiny], dtype=dtype)
+    X = values(rng, (6, 28, 28), dtype)
+    X.flat[rng.random(X.size) < 0.3] = rng.choice(special, size=X.size)[rng.random(X.size) < 0.3]
+    dY = values(rng, X.shape, dtype)
+    dY.flat[rng.random(X.size) < 0.1] = np.nan
+    yield Sample("special values", (X.copy(),), grad_output=dY.copy())
+    yield Sample("special values strided", (X[:, ::2, 1::3],), grad_output=dY[:, 1::2, 1::3])
+    yield Sample(
+        "special values fortran", (np.asfortranarray(X),), grad_output=np.asfortranarray(dY)
+    )
+    yield Sample(
+        "0-d -0.0, nan upstream", (np.array(-0.0, dtype),), grad_output=np.array(np.nan, dtype)
+    )
+
+
+@st.composite
+def _relu_strategy(draw, styles=STYLES):
+    shape = draw(st.lists(st.integers(0, 4), max_size=4))
+    return _drawn(draw, [tuple(shape)], {}, styles)
+
+
+def _relu_kink_free(rng):
+    yield Sample("away from 0", (away_from_zero(rng, (3, 5)),))
+
+
+RELU = OpInfo(
+    name="relu",
+    torch=F.relu,
+    arrays=("input",),
+    differentiable=("input",),
+    samples=_relu_samples,
+    strategy=_relu_strategy,
+    kink_free=_relu_kink_free,
+    valid={"input": a(2, 3), "inplace": False},
+    error_inputs=(
+        ErrorInput(
+            "input a list", {"input": [1.0, -2.0]}, TypeError, "input", "numpy.ndarray, got list"
+        ),
+        ErrorInput("input a float", {"input": 3.0}, TypeError, "input", "numpy.ndarray, got float"),
+        ErrorInput("input None", {"input": None}, TypeError, "input", "numpy.ndarray"),
+        ErrorInput(
+            "integer input",
+            {"input": np.arange(3)},
+            TypeError,
+            "input",
+            "float32 or float64, got int64",
+            False,  # torch computes relu on integers; we take float32 and float64 only
+        ),
+        ErrorInput("bool input", {"input": np.array([True])}, TypeError, "input", "got bool"),
+        # torch accepts these; we refuse on purpose
+        ErrorInput(
+            "input a tensor",
+            {"input": torch.zeros(3, dtype=torch.float64)},
+            TypeError,
+            "input",
+            "got Tensor",
+            False,
+        ),
+        ErrorInput("inplace not a bool", {"inplace": 2}, TypeError, "inplace", "bool", False),
+        ErrorInput("inplace 0", {"inplace": 0}, TypeError, "inplace", "bool", False),
+    ),
+    grad_output_errors=(bad_grad("transposed", np.zeros((3, 2))), bad_grad("flat", np.zeros(6))),
+    exact_vs_torch=("output", "grad_input"),
+    kernel_exact=True,
+    nan_semantics=True,
+)
+
+
+# =============================================================================================
+# mse_loss
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _mse_loss_samples(rng, dtype):
+    for shape, reduction in itertools.product(
+        [(), (5,), (4, 3), (2, 3, 4), (1, 10), (3, 1, 2, 2)], REDUCTIONS
+    ):
+        X, T = values(rng, shape, dtype), values(rng, shape, dtype)
+        yield Sample(f"{shape} {reduction}", (X, T), {"reduction": reduction})
+    # every error 1 on (4, 3): "mean" divides by numel = 12, not by the batch size 4
+    yield Sample("mean over numel", (np.ones((4, 3), dtype), np.zeros((4, 3), dtype)))
+    # input == target: zero loss, zero gradients (their zero signs too)
+    X = np.array([[1.5, -2.0], [0.0, 3.25]], dtype)
+    for reduction in REDUCTIONS:
+        yield Sample(f"input == target {reduction}", (X, X.copy()), {"reduction": reduction})
+    # a numpy scalar upstream gradient (what `arr.sum()` returns)
+    yield Sample(
+        "numpy scalar grad_output",
+        (values(rng, (2, 2), dtype), values(rng, (2, 2), dtype)),
+        grad_output=dtype(0.37),
+    )
+    X, T = values(rng, (3, 4), dtype), values(rng, (3, 4), dtype)
+    X[0, 1], T[1, 2], X[2, 3], T[2, 3] = np.nan, np.inf, np.inf, np.inf  # inf - inf is NaN
+    for reduction in REDUCTIONS:
+        yield Sample(f"nan and inf {reduction}", (X, T), {"reduction": reduction})
+    X, T = values(rng, (4, 6), dtype)[:, ::2], values(rng, (3, 4), dtype).T
+    yield Sample("strided", (X, T), {"reduction": "none"})
+    # an empty input: "mean" is 0/0 = NaN in torch, with empty gradients
+    for reduction in REDUCTIONS:
+        Z = np.zeros((0, 3), dtype)
+        yield Sample(f"empty {reduction}", (Z, Z.copy()), {"reduction": reduction})
+    # small integers: every sum exact ("mean" divides by a power of two)
+    X, T = values(rng, (4, 4), dtype, "integers"), values(rng, (4, 4), dtype, "integers")
+    for reduction in REDUCTIONS:
+        yield Sample(f"integers {reduction}", (X, T), {"reduction": reduction})
+
+
+@st.composite
+def _mse_loss_strategy(draw, styles=STYLES):
+    shape = tuple(draw(st.lists(st.integers(1, 4), max_size=3)))
+    reduction = draw(st.sampled_from(REDUCTIONS))
+    return _drawn(draw, [shape, shape], {"reduction": reduction}, styles)
+
+
+def _mse_loss_kink_free(rng):
+    for reduction in REDUCTIONS:
+        X, T = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+        yield Sample(reduction, (X, T), {"reduction": reduction})
+
+
+MSE_LOSS = OpInfo(
+    name="mse_loss",
+    torch=F.mse_loss,
+    arrays=("input", "target"),
+    differentiable=("input", "target"),
+    samples=_mse_loss_samples,
+    strategy=_mse_loss_strategy,
+    kink_free=_mse_loss_kink_free,
+    valid={"input": a(2, 3), "target": a(2, 3), "reduction": "mean"},
+    error_inputs=(
+        ErrorInput(
+            "unknown reduction", {"reduction": "average"}, ValueError, "reduction", "one of"
+        ),
+        ErrorInput("reduction None", {"reduction": None}, ValueError, "reduction", "got None"),
+        ErrorInput(
+            "target a list", {"target": [[0.0] * 3] * 2}, TypeError, "target", "numpy.ndarray"
+        ),
+        ErrorInput("input a list", {"input": [[0.0] * 3] * 2}, TypeError, "input", "got list"),
+        ErrorInput(
+            "shapes that do not broadcast", {"target": a(4)}, ValueError, "target", r"\(4,\)"
+        ),
+        ErrorInput(
+            "target transposed", {"target": a(3, 2)}, ValueError, "target", r"\(2, 3\).*\(3, 2\)"
+        ),
+        ErrorInput(
+            "integer input",
+            {"input": np.zeros((2, 3), np.int64)},
+            TypeError,
+            "input",
+            "float32 or",
+            False,  # torch promotes it; we take float32 and float64 only
+        ),
+        # torch accepts these; we refuse on purpose (docs/layers/mse_loss.md says why)
+        ErrorInput(
+            "target broadcasts",
+            {"input": a(4, 1), "target": a(4)},
+            ValueError,
+            "target",
+            "broadcast",
+            False,
+        ),
+        ErrorInput(
+            "target float32",
+            {"target": a(2, 3, dtype=np.float32)},
+            TypeError,
+            "target float32",
+            torch_rejects=False,
+        ),
+        ErrorInput(
+            "target float16",
+            {"target": a(2, 3, dtype=np.float16)},
+            TypeError,
+            "target",
+            "float32 or float64",
+            False,
+        ),
+        ErrorInput(
+            "target a tensor",
+            {"target": torch.zeros(2, 3, dtype=torch.float64)},
+            TypeError,
+            "target",
+            "ndarray",
+            False,
+        ),
+    ),
+    grad_output_errors=(
+        bad_grad("mean, shaped like the input", np.zeros((2, 3))),
+        bad_grad("sum, shaped like the input", np.zeros((2, 3)), {"reduction": "sum"}),
+        bad_grad("none, 0-d", np.array(1.0), {"reduction": "none"}),
+        bad_grad("none, transposed", np.zeros((3, 2)), {"reduction": "none"}),
+        bad_grad("a Python float", 1.0, error=TypeError),
+        # torch casts it to the output's dtype; we ask for the same dtype
+        bad_grad("a float32 numpy scalar", np.float32(1.0), error=TypeError, torch_rejects=False),
+    ),
+    unsupported=(
+        {"size_average": True},  # deprecated by torch since 0.4, like reduce
+        {"reduce": False},
+        {"size_average": False, "reduce": True},
+        {"weight": np.ones((2, 3))},  # torch 2.13's weighted loss, on the valid call's shape
+    ),
+    kernel_exact=True,
+)
+
+
+# =============================================================================================
+# conv2d
+
+_CONV_STRIDES = [1, 2, (2, 1), 3]
+_CONV_PADDINGS = [0, 1, (2, 0), "valid", "same"]
+_CONV_DILATIONS = [1, 2, (1, 3)]
+# (C_in, C_out, groups): plain, two groups, depthwise (groups = C_in, two filters per channel)
+_CONV_CHANNELS = {
+    "g1": (2, 3, 1),
+    "g2": (4, 6, 2),
+    "depthwise x2": (3, 6, 3),  # groups = C_in, two filters per channel
+    "depthwise": (3, 3, 3),  # groups = C_in = C_out: the kernel's depthwise path
+}
+_CONV_KERNELS = [(3, 2), (1, 4)]
+_CONV_SIZES = [(7, 10), (5, 5), (1, 9)]
+
+
+def conv_fits(size, kernel, stride, padding, dilation):
+    """Whether torch accepts this geometry: 'same' needs stride 1, and the dilated kernel must
+    fit in the padded input."""
+    if padding == "same":
+        return _pair(stride) == (1, 1)
+    pad = (0, 0) if padding == "valid" else _pair(padding)
+    return all(
+        d * (k - 1) + 1 <= n + 2 * p
+        for n, k, p, d in zip(size, kernel, pad, _pair(dilation), strict=True)
+    )
+
+
+def _conv_random_config(rng):
+    """A random configuration torch accepts (redrawn until it does): (shapes, bias, kwargs)."""
+    while True:
+        groups = int(rng.choice([1, 1, 2, 3]))
+        C_in, C_out = groups * int(rng.integers(1, 4)), groups * int(rng.integers(1, 4))
+        kernel = tuple(int(k) for k in rng.integers(1, 5, size=2))
+        stride = tuple(int(s) for s in rng.integers(1, 4, size=2))
+        dilation = tuple(int(d) for d in rng.integers(1, 4, size=2))
+        padding = str(rng.choice(["int", "pair", "valid", "same"]))
+        if padding == "same":
+            stride = (1, 1)
+        elif padding == "int":
+            padding = int(rng.integers(0, 3))
+        elif padding == "pair":
+            padding = tuple(int(p) for p in rng.integers(0, 3, size=2))
+        size = tuple(int(h) for h in rng.integers(1, 12, size=2))
+        if not conv_fits(size, kernel, stride, padding, dilation):
+            continue
+        N = int(rng.integers(1, 4))
+        kw = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+        return (N, C_in, *size), (C_out, C_in // groups, *kernel), rng.random() < 0.5, kw
+
+
+def _conv2d_samples(rng, dtype):
+    def s(name, X, W, b=None, grad_output=None, **kw):
+        return Sample(name, (X, W, b), kw, grad_output)
+
+    def v(*shape):
+        return values(rng, shape, dtype)
+
+    # the grid: every stride x padding x dilation x channels; kernel, size, batch and bias take
+    # turns (the next turn that torch accepts)
+    turns = itertools.cycle(itertools.product(_CONV_KERNELS, _CONV_SIZES, [1, 3], [True, False]))
+    for stride, padding, dilation, (ch, (C_in, C_out, groups)) in itertools.product(
+        _CONV_STRIDES, _CONV_PADDINGS, _CONV_DILATIONS, _CONV_CHANNELS.items()
+    ):
+        for _ in range(24):
+            kernel, size, N, bias = next(turns)
+            if conv_fits(size, kernel, stride, padding, dilation):
+                break
+        else:
+            continue  # 'same' with a stride: torch rejects it (an error row)
+        X, W = v(N, C_in, *size), v(C_out, C_in // groups, *kernel)
+        b = v(C_out) if bias else None
+        kw = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+        name = f"grid s={stride} p={padding!r} d={dilation} {ch} k={kernel} {size} N={N}"
+        yield s(name + (" bias" if bias else ""), X, W, b, **kw)
+    for _ in range(30):
+        x_shape, w_shape, bias, kw = _conv_random_config(rng)
+        b = v(w_shape[0]) if bias else None
+        yield s(f"random {x_shape} {w_shape} {kw}", v(*x_shape), v(*w_shape), b, **kw)
+    kw = {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2), "groups": 2}
+    yield s("every argument", v(2, 4, 7, 6), v(6, 2, 3, 2), v(6), **kw)
+    # unbatched (C, H, W), with and without bias
+    kw = {"stride": (1, 2), "padding": 1, "dilation": (2, 1), "groups": 2}
+    yield s("unbatched bias", v(4, 6, 9), v(2, 2, 3, 3), v(2), **kw)
+    yield s("unbatched", v(4, 6, 9), v(2, 2, 3, 3), None, **kw)
+    # padding="same" with an even (dilated) kernel: torch pads the extra row/column after
+    X = np.arange(30, dtype=dtype).reshape(1, 1, 5, 6)
+    W = np.zeros((1, 1, 4, 2), dtype)
+    W[0, 0, 0, 0] = 1.0
+    yield s("same, even kernel", X, W, padding="same")
+    yield s("same, even kernel, dilated", X, W, padding="same", dilation=(1, 3))
+    yield s(
+        "same, unbatched, groups, dilation",
+        v(4, 7, 7),
+        v(4, 2, 2, 3),
+        padding="same",
+        groups=2,
+        dilation=2,
+    )
+    # H = 7, kernel 2, stride 3: the floor drops rows and columns 2, 5, 6 (zero gradient)
+    yield s("floor drops rows", v(2, 1, 7, 7), v(1, 1, 2, 2), stride=3)
+    yield s("floor drops a row", v(2, 3, 7, 6), v(4, 3, 3, 3), stride=2, padding=1)
+    # non-contiguous arrays everywhere, a negative-stride upstream gradient
+    X = np.asfortranarray(v(2, 3, 8, 9))[:, :, ::2, 1:]
+    W = v(3, 4, 5, 3).transpose(1, 0, 2, 3)[:, :, ::2, :]
+    dY = v(2, 4, 4, 8)[:, :, :, ::-2]
+    yield s("non-contiguous", X, W, v(8)[::2], grad_output=dY, padding=(1, 0), dilation=(1, 2))
+    yield s("empty batch", np.zeros((0, 2, 5, 5), dtype), v(3, 2, 2, 2), v(3))
+    # one-element tuples and lists, as torch expands them
+    for arg in ("stride", "padding", "dilation"):
+        yield s(f"{arg}=(2,)", v(1, 1, 9, 9), v(2, 1, 3, 3), **{arg: (2,)})
+        yield s(f"{arg}=[2, 1]", v(1, 1, 9, 9), v(2, 1, 3, 3), **{arg: [2, 1]})
+    yield s("numpy ints", v(1, 2, 6, 6), v(2, 1, 3, 3), stride=np.int64(2), groups=np.int64(2))
+    # LeNet's two convolutions
+    yield s("lenet conv1", v(2, 1, 32, 32), v(6, 1, 5, 5), v(6))
+    yield s("lenet conv2", v(3, 6, 14, 14), v(16, 6, 5, 5), v(16))
+    # a large padding: taps and windows that meet padding only (the output there is the bias)
+    yield s(
+        "padding larger than the kernel",
+        v(1, 2, 2, 3),
+        v(2, 2, 3, 3),
+        v(2),
+        stride=2,
+        padding=(4, 3),
+    )
+    yield s(
+        "taps that never meet the input", v(2, 2, 4, 4), v(3, 2, 3, 3), v(3), padding=5, dilation=5
+    )
+    yield s(
+        "depthwise, every argument",
+        v(2, 4, 9, 8),
+        v(4, 1, 3, 2),
+        v(4),
+        stride=(2, 1),
+        padding=(1, 2),
+        dilation=(2, 1),
+        groups=4,
+    )
+    yield s("depthwise, unbatched, same", v(3, 7, 6), v(3, 1, 3, 3), padding="same", groups=3)
+    yield s("depthwise, large", v(4, 16, 30, 30), v(16, 1, 5, 5), v(16), padding=2, groups=16)
+    # columns over the kernel's 1 MiB chunk: the batch is cut, then one sample's output rows
+    yield s("columns in chunks of samples", v(8, 3, 32, 32), v(6, 3, 5, 5), v(6))
+    yield s("columns in chunks of rows", v(1, 8, 64, 64), v(8, 8, 3, 3), v(8), padding=1)
+    # NaN and inf in the input reach exactly the outputs and weight gradients they touch
+    X = v(2, 2, 7, 6)
+    X[0, 1, 3, 2], X[1, 0, 0, 0] = np.nan, np.inf
+    yield s("nan and inf input", X, v(3, 2, 3, 3), v(3), padding=1)
+    yield s("nan and inf input, same", X, v(3, 2, 3, 3), padding="same", dilation=2)
+
+
+@st.composite
+def _conv2d_strategy(draw, styles=STYLES):
+    groups = draw(st.integers(1, 3))
+    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel, stride, dilation = draw(_pairs(1, 3)), draw(_pairs(1, 3)), draw(_pairs(1, 2))
+    padding_kind = draw(
+        st.sampled_from(["ints", "valid", "same"] if stride == (1, 1) else ["ints"])
+    )
+    pad = draw(_pairs(0, 2)) if padding_kind == "ints" else (0, 0)
+    # the smallest input with at least one output row/column, then up to 3 more
+    size = [
+        max(1, d * (k - 1) + 1 - (2 * p if padding_kind == "ints" else 0))
+        if padding_kind != "same"
+        else 1
+        for k, d, p in zip(kernel, dilation, pad, strict=True)
+    ]
+    H, W = (n + draw(st.integers(0, 3)) for n in size)
+    batch = draw(st.sampled_from([(), (1,), (2,)]))  # () is torch's unbatched (C, H, W)
+    bias = (c_out,) if draw(st.booleans()) else None
+    kwargs = {
+        "stride": _pair_or_int(draw, stride),
+        "padding": _pair_or_int(draw, pad) if padding_kind == "ints" else padding_kind,
+        "dilation": _pair_or_int(draw, dilation),
+        "groups": groups,
+    }
+    shapes = [(*batch, c_in, H, W), (c_out, c_in // groups, *kernel), bias]
+    return _drawn(draw, shapes, kwargs, styles)
+
+
+def _conv2d_kink_free(rng):
+    X, W, b = rng.standard_normal((2, 4, 7, 6)), rng.standard_normal((6, 2, 3, 2)), None
+    b = rng.standard_normal(6)
+    kwargs = {"stride": (2, 1), "padding": (1, 0), "dilation": (1, 2), "groups": 2}
+    yield Sample("every argument", (X, W, b), kwargs)
+    # padding="same" with an even kernel: torch pads one row/column more after than before
+    X, W = rng.standard_normal((1, 2, 5, 6)), rng.standard_normal((3, 2, 2, 4))
+    yield Sample("same", (X, W, None), {"padding": "same", "dilation": (3, 1)})
+
+
+def _conv_error(what, change, error, name, match="", torch_rejects=True):
+    return ErrorInput(what, change, error, name, match, torch_rejects)
+
+
+CONV2D = OpInfo(
+    name="conv2d",
+    torch=F.conv2d,
+    arrays=("input", "weight", "bias"),
+    differentiable=("input", "weight", "bias"),
+    samples=_conv2d_samples,
+    strategy=_conv2d_strategy,
+    kink_free=_conv2d_kink_free,
+    torch_signature="conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1)",
+    valid={
+        "input": a(2, 4, 6, 6),
+        "weight": a(6, 2, 3, 3),
+        "bias": a(6),
+        "stride": 1,
+        "padding": 1,
+        "dilation": 1,
+        "groups": 2,
+    },
+    error_inputs=(
+        _conv_error("2-d input", {"input": a(6, 6)}, ValueError, "input", r"\(6, 6\)"),
+        _conv_error("5-d input", {"input": a(1, 2, 4, 6, 6)}, ValueError, "input", "unbatched"),
+        _conv_error("input a list", {"input": [[[[0.0]]]]}, TypeError, "input", "numpy.ndarray"),
+        _conv_error("integer input", {"input": np.zeros((2, 4, 6, 6), int)}, TypeError, "input"),
+        _conv_error("3-d weight", {"weight": a(6, 2, 3)}, ValueError, "weight", r"\(6, 2, 3\)"),
+        _conv_error("weight a list", {"weight": [[[[0.0]]]]}, TypeError, "weight", "ndarray"),
+        _conv_error(
+            "input channels != C_in/groups * groups",
+            {"input": a(2, 5, 6, 6)},
+            ValueError,
+            "input",
+            "channels",
+        ),
+        _conv_error(
+            "weight's C_in/groups wrong",
+            {"weight": a(6, 3, 3, 3)},
+            ValueError,
+            "weight",
+            r"channels.*\(6, 3, 3, 3\)",
+        ),
+        _conv_error("groups 1, grouped weight", {"groups": 1}, ValueError, "groups", "groups=1"),
+        _conv_error(
+            "groups not dividing C_in",
+            {"weight": a(6, 1, 3, 3), "groups": 3},
+            ValueError,
+            "groups",
+            "groups=3",
+        ),
+        _conv_error(
+            "groups not dividing C_out",
+            {"weight": a(5, 2, 3, 3)},
+            ValueError,
+            "groups",
+            "C_out = 5 .*groups = 2",
+        ),
+        _conv_error("groups 0", {"groups": 0}, ValueError, "groups", "positive"),
+        _conv_error("groups -2", {"groups": -2}, ValueError, "groups", "positive"),
+        _conv_error("groups a float", {"groups": 2.0}, TypeError, "groups", "int"),
+        _conv_error(
+            "kernel larger than the padded input",
+            {"weight": a(6, 2, 9, 9)},
+            ValueError,
+            "weight",
+            "height 9 .*padded input's height 8",
+        ),
+        _conv_error(
+            "dilated kernel larger",
+            {"dilation": (1, 4), "padding": 0},
+            ValueError,
+            "dilation",
+            "dilated width 9 .*width 6",
+        ),
+        _conv_error(
+            "1-row input, 3-row kernel",
+            {"input": a(2, 4, 1, 9), "padding": 0},
+            ValueError,
+            "input",
+            "height",
+        ),
+        _conv_error("kernel of size 0", {"weight": a(6, 2, 0, 3)}, ValueError, "weight", "kernel"),
+        _conv_error("stride 0", {"stride": 0}, ValueError, "stride", "positive"),
+        _conv_error("stride negative", {"stride": (1, -1)}, ValueError, "stride", "positive"),
+        _conv_error("stride of 3 values", {"stride": (1, 1, 1)}, ValueError, "stride", "2 ints"),
+        _conv_error("stride 1.5", {"stride": 1.5}, TypeError, "stride", "int"),
+        _conv_error("stride 1.0", {"stride": 1.0}, TypeError, "stride", "int"),
+        _conv_error("stride True", {"stride": True}, TypeError, "stride", "int"),
+        _conv_error("padding -1", {"padding": -1}, ValueError, "padding", ">= 0"),
+        _conv_error("padding (0, -2)", {"padding": (0, -2)}, ValueError, "padding", ">= 0"),
+        _conv_error("padding 'full'", {"padding": "full"}, ValueError, "padding", "'full'"),
+        _conv_error("padding 'SAME'", {"padding": "SAME"}, ValueError, "padding", "'SAME'"),
+        _conv_error("padding of 4 values", {"padding": (1, 1, 1, 1)}, ValueError, "padding"),
+        _conv_error("padding (1, 0.5)", {"padding": (1, 0.5)}, TypeError, "padding", "int"),
+        _conv_error(
+            "padding 'same' with stride 2",
+            {"padding": "same", "stride": 2},
+            ValueError,
+            "padding",
+            "same.*stride",
+        ),
+        _conv_error(
+            "padding 'same' with stride (1, 2)",
+            {"padding": "same", "stride": (1, 2)},
+            ValueError,
+            "padding",
+            "same.*stride",
+        ),
+        _conv_error("dilation 0", {"dilation": 0}, ValueError, "dilation", "positive"),
+        _conv_error("dilation True", {"dilation": True}, TypeError, "dilation", "int"),
+        _conv_error("padding True", {"padding": True}, TypeError, "padding", "int"),
+        _conv_error("dilation ()", {"dilation": ()}, ValueError, "dilation", "2 ints"),
+        _conv_error("dilation '2'", {"dilation": "2"}, TypeError, "dilation", "int"),
+        _conv_error("bias (7,)", {"bias": a(7)}, ValueError, "bias", r"\(7,\)"),
+        _conv_error("bias (6, 1)", {"bias": a(6, 1)}, ValueError, "bias", r"\(6, 1\)"),
+        _conv_error("bias 0-d", {"bias": a()}, ValueError, "bias", r"\(\)"),
+        _conv_error(
+            "weight float32",
+            {"weight": a(6, 2, 3, 3, dtype=np.float32)},
+            TypeError,
+            "weight float32",
+        ),
+        _conv_error("bias float32", {"bias": a(6, dtype=np.float32)}, TypeError, "bias float32"),
+        # torch accepts it; we take numpy arrays only
+        _conv_error(
+            "input a tensor",
+            {"input": torch.zeros(2, 4, 6, 6, dtype=torch.float64)},
+            TypeError,
+            "input",
+            "Tensor",
+            False,
+        ),
+    ),
+    grad_output_errors=(
+        bad_grad("3-d", np.zeros((2, 6, 6))),
+        bad_grad("batch 1", np.zeros((1, 6, 6, 6))),
+        bad_grad("5 channels", np.zeros((2, 5, 6, 6))),
+        bad_grad("unbatched for a batch", np.zeros((6, 6, 6))),
+        bad_grad("batched for an unbatched input", np.zeros((1, 6, 6, 6)), {"input": a(4, 6, 6)}),
+    ),
+)
+
+
+# =============================================================================================
+# max_pool2d
+
+_POOL_KERNELS = [1, 2, 3, (2, 3)]
+_POOL_STRIDES = [None, 1, 2, (1, 2), 3]
+_POOL_PADDINGS = [0, 1, (1, 0)]
+_POOL_DILATIONS = [1, 2]
+_POOL_SIZES = [(5, 7), (6, 6), (1, 4)]
+
+
+def pool_output_size(size, k, s, p, d, ceil_mode):
+    """torch's output length along one dimension."""
+    span = size + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= size + p:  # the last window must start inside the input
+        out -= 1
+    return out
+
+
+def window_all_padding(size, k, s, p, d, ceil_mode):
+    """Whether some window holds padding only (possible with dilation > 1).
+
+    torch 2.13 (CPU) returns -inf there and its backward writes out of bounds (heap corruption,
+    the process aborts), so there is nothing to compare with: such calls are never samples,
+    only an error row (where torch's forward alone runs)."""
+    return any(
+        all(not 0 <= i * s - p + j * d < size for j in range(k))
+        for i in range(pool_output_size(size, k, s, p, d, ceil_mode))
+    )
+
+
+def pool_fits(shape, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, **_):
+    """Whether torch computes this pooling, with every window holding an input element."""
+    k = _pair(kernel_size)
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and not stride) else _pair(stride)
+    p, d = _pair(padding), _pair(dilation)
+    for n, ki, si, pi, di in zip(shape[-2:], k, s, p, d, strict=True):
+        if pi > ki // 2 or pool_output_size(n, ki, si, pi, di, ceil_mode) < 1:
+            return False
+        if window_all_padding(n, ki, si, pi, di, ceil_mode):
+            return False
+    return True
+
+
+def _max_pool2d_samples(rng, dtype):
+    def s(name, X, grad_output=None, exact=False, **kw):
+        assert pool_fits(X.shape, **kw), name  # never hand torch a call it mishandles
+        return Sample(name, (X,), kw, grad_output, exact)
+
+    # the grid: every kernel x stride x padding x dilation x ceil_mode; the input size and batch
+    # take turns (the next turn that fits); normal and integer values (ties) alternate
+    turns = itertools.cycle(itertools.product(_POOL_SIZES, [1, 3]))
+    i = 0
+    for k, st_, p, d, c in itertools.product(
+        _POOL_KERNELS, _POOL_STRIDES, _POOL_PADDINGS, _POOL_DILATIONS, [False, True]
+    ):
+        kw = {"kernel_size": k, "stride": st_, "padding": p, "dilation": d, "ceil_mode": c}
+        for _ in range(6):
+            size, N = next(turns)
+            if pool_fits((N, 2, *size), **kw):
+                break
+        else:
+            continue  # torch rejects it (or breaks): the error rows hold those
+        i += 1
+        style = "integers" if i % 2 else "normal"
+        X = values(rng, (N, 2, *size), dtype, style)
+        name = f"grid k={k} s={st_} p={p} d={d}{' ceil' if c else ''} {size} N={N} {style}"
+        yield s(name, X, **kw, return_indices=i % 3 == 0)
+    for _ in range(30):
+        k = tuple(int(v) for v in rng.integers(1, 5, 2))
+        kw = {
+            "kernel_size": k if rng.random() < 0.7 else k[0],
+            "stride": None if rng.random() < 0.3 else tuple(int(v) for v in rng.integers(1, 5, 2)),
+            "padding": tuple(int(rng.integers(0, v // 2 + 1)) for v in k),
+            "dilation": tuple(int(v) for v in rng.integers(1, 4, 2)),
+            "ceil_mode": bool(rng.random() < 0.5),
+        }
+        if isinstance(kw["kernel_size"], int):
+            kw["padding"] = min(kw["padding"])
+        shape = (
+            int(rng.integers(1, 4)),
+            int(rng.integers(1, 4)),
+            *map(int, rng.integers(1, 12, 2)),
+        )
+        if not pool_fits(shape, **kw):
+            continue
+        style = "integers" if rng.random() < 0.5 else "normal"
+        yield s(f"random {shape} {kw} {style}", values(rng, shape, dtype, style), **kw)
+    # ties in overlapping windows (integer inputs): the first maximum in row-major order takes
+    # the gradient; with an integer upstream gradient every sum is exact
+    for kw in [
+        {"kernel_size": 2, "stride": 1},
+        {"kernel_size": 3, "stride": 1},
+        {"kernel_size": 3, "stride": 2},
+        {"kernel_size": (2, 3), "stride": (1, 2), "padding": (1, 0)},
+        {"kernel_size": 3, "stride": 1, "padding": 1, "dilation": 2},
+        {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+        {"kernel_size": 2, "stride": 2},
+    ]:
+        X = rng.integers(0, 3, (3, 2, 7, 8)).astype(dtype)
+        Y_shape = (
+            3,
+            2,
+            *(
+                pool_output_size(n, k, st_, p, d, kw.get("ceil_mode", False))
+                for n, k, st_, p, d in zip(
+                    (7, 8),
+                    _pair(kw["kernel_size"]),
+                    _pair(kw["stride"]),
+                    _pair(kw.get("padding", 0)),
+                    _pair(kw.get("dilation", 1)),
+                    strict=True,
+                )
+            ),
+        )
+        dY = rng.integers(-9, 10, Y_shape).astype(dtype)
+        yield s(f"ties {kw}", X, grad_output=dY, exact=True, **kw, return_indices=True)
+        yield s(f"ties {kw} normal upstream", X, **kw)
+    X = np.array([[[[1.0, 3.0], [3.0, 2.0]]]], dtype)  # 3 twice: (0, 1) comes first
+    yield s(
+        "first maximum", X, np.array([[[[0.7]]]], dtype), True, kernel_size=2, return_indices=True
+    )
+    # NaN wins, and the last NaN of a window (row-major) takes its gradient
+    nan = np.nan
+    X = np.array(
+        [
+            [
+                [
+                    [1.0, nan, 2.0, nan, 5.0, 0.5],
+                    [3.0, 4.0, nan, 6.0, 7.0, 8.0],
+                    [nan, nan, 1.0, 2.0, 3.0, 4.0],
+                    [nan, nan, 9.0, nan, 8.0, 7.0],
+                ]
+            ]
+        ],
+        dtype,
+    )
+    yield s("nan wins", X, kernel_size=2, return_indices=True)
+    for kw, nans in itertools.product(
+        [
+            {"kernel_size": 3, "stride": 1},
+            {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True},
+            {"kernel_size": 2, "stride": 1, "dilation": 2},
+            {"kernel_size": (2, 3), "stride": (2, 1), "padding": (1, 1)},
+        ],
+        [1, 3, 12],
+    ):
+        X = rng.integers(0, 4, (2, 2, 6, 7)).astype(dtype)
+        X.reshape(-1)[rng.choice(X.size, nans, replace=False)] = np.nan
+        yield s(f"{nans} nan overlapping {kw}", X, **kw, return_indices=nans == 3)
+    # the padding never wins: all -inf, or hugely negative, inputs (for an all -inf window torch
+    # takes its first entry inside the input); the padding gets no gradient
+    shape, very_negative = (2, 2, 5, 6), -np.finfo(dtype).max
+    for kw in [
+        {"kernel_size": 2, "stride": 2, "padding": 1},
+        {"kernel_size": 3, "stride": 1, "padding": 1},
+        {"kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2, "ceil_mode": True},
+        {"kernel_size": (2, 3), "stride": (1, 2), "padding": (1, 1), "ceil_mode": True},
+    ]:
+        for what, X in [
+            ("all -inf", np.full(shape, -np.inf, dtype=dtype)),
+            ("all -max", np.full(shape, very_negative, dtype=dtype)),
+            ("-inf and -max", np.where(rng.random(shape) < 0.5, -np.inf, very_negative)),
+            (
+                "-inf and normal",
+                np.where(rng.random(shape) < 0.5, -np.inf, values(rng, shape, dtype)),
+            ),
+        ]:
+            yield s(f"padding never wins, {what} {kw}", X.astype(dtype), **kw, return_indices=True)
+    # +0.0 and -0.0 tie: the first entry is the maximum, its sign included
+    X = np.array([[[[-0.0, 0.0, 0.0, -0.0], [0.0, -0.0, -0.0, 0.0]]]], dtype=dtype)
+    yield s("signed zero ties", X, np.array([[[[1.5, -2.5]]]], dtype), True, kernel_size=2)
+    X = (rng.integers(-1, 2, (2, 3, 8, 8)) * 0.0).astype(dtype)  # +0.0 and -0.0 mixed
+    X[rng.random(X.shape) < 0.2] = -1
+    yield s("signed zeros", X, kernel_size=2)
+    yield s("signed zeros overlapping", X, kernel_size=3, stride=1, padding=1, return_indices=True)
+    # NaN and inf upstream reach only the winners
+    X = values(rng, (1, 2, 4, 4), dtype)
+    dY = np.array([[[nan, 1.0], [np.inf, -2.0]], [[-np.inf, 0.5], [3.0, nan]]], dtype)
+    yield s("nan upstream", X, dY[None], kernel_size=2)
+    yield s("nan upstream overlapping", X, np.resize(dY, (1, 2, 2, 2)), kernel_size=3, stride=1)
+    # unbatched (C, H, W)
+    yield s("unbatched", values(rng, (3, 6, 7), dtype), kernel_size=2, return_indices=True)
+    yield s(
+        "unbatched, every argument",
+        values(rng, (3, 6, 7), dtype),
+        kernel_size=3,
+        stride=(1, 2),
+        padding=1,
+        ceil_mode=True,
+    )
+    yield s("empty batch", np.zeros((0, 3, 6, 6), dtype), kernel_size=2, return_indices=True)
+    X = values(rng, (2, 3, 9, 8), dtype)
+    yield s("strided", np.asfortranarray(X)[:, :, ::2, 1:], kernel_size=2, stride=1, padding=1)
+    # LeNet's spellings: (2, 2) and 2; stride None, () and [] all mean stride = kernel_size;
+    # one-element tuples count for both sides; numpy ints
+    X = values(rng, (2, 6, 28, 28), dtype)
+    for kw in [
+        {"kernel_size": (2, 2)},
+        {"kernel_size": [2]},
+        {"kernel_size": 2, "stride": ()},
+        {"kernel_size": 2, "stride": []},
+        {"kernel_size": np.int64(2), "stride": (2,), "padding": (0,), "dilation": (1,)},
+    ]:
+        yield s(f"lenet pool1 {kw}", X, exact=True, **kw)
+    yield s("lenet pool2", values(rng, (2, 16, 10, 10), dtype), exact=True, kernel_size=2)
+    # more planes than the kernel's 1 MiB chunk holds; a NaN, a -0.0 in the last chunk only
+    X = values(rng, (4, 80, 32, 32), dtype)
+    yield s("chunks of planes", X, exact=True, kernel_size=2)
+    X = X.copy()
+    X[3, 79, 5, 6] = np.nan
+    yield s("chunks of planes, a late nan", X, exact=True, kernel_size=2)
+    yield s(
+        "chunks of planes, overlapping", X, kernel_size=3, stride=1, padding=1, return_indices=True
+    )
+    X = np.maximum(values(rng, (4, 80, 32, 32), dtype), 0)
+    X[3, 78, 30:32, 30:32] = [[-0.0, 0.0], [0.0, -0.0]]
+    yield s("chunks of planes, a late -0.0", X, exact=True, kernel_size=2)
+    # one -0.0 among LeNet-sized ReLU outputs full of +0.0; windows do not overlap: exact
+    X = np.maximum(values(rng, (4, 6, 28, 28), dtype), 0)
+    X[1, 2, 4:6, 6:8] = [[0.0, -0.0], [-0.0, 0.0]]  # an all-zero window, +0.0 first
+    X[3, 5, 10:12, 0:2] = [[-0.0, 0.0], [0.0, -0.0]]  # and one with -0.0 first
+    yield s("a few -0.0 among +0.0", X, exact=True, kernel_size=2)
+
+
+@st.composite
+def _max_pool2d_strategy(draw, styles=STYLES):
+    kernel, dilation = draw(_pairs(1, 3)), draw(_pairs(1, 2))
+    stride = draw(st.none() | _pairs(1, 3))
+    pad = tuple(draw(st.integers(0, k // 2)) for k in kernel)  # torch: pad <= kernel_size / 2
+    size = [max(1, d * (k - 1) + 1 - 2 * p) for k, d, p in zip(kernel, dilation, pad, strict=True)]
+    H, W = (n + draw(st.integers(0, 3)) for n in size)
+    batch = draw(st.sampled_from([(), (1,), (2,)]))  # () is torch's unbatched (C, H, W)
+    kwargs = {
+        "kernel_size": _pair_or_int(draw, kernel),
+        "stride": None if stride is None else _pair_or_int(draw, stride),
+        "padding": _pair_or_int(draw, pad),
+        "dilation": _pair_or_int(draw, dilation),
+        "ceil_mode": draw(st.booleans()),
+        "return_indices": draw(st.booleans()),
+    }
+    strides = kernel if stride is None else stride
+    for n, k, s, p, d in zip((H, W), kernel, strides, pad, dilation, strict=True):
+        assume(not window_all_padding(n, k, s, p, d, kwargs["ceil_mode"]))
+    return _drawn(draw, [(*batch, draw(st.integers(1, 3)), H, W)], kwargs, styles)
+
+
+def _max_pool2d_kink_free(rng):
+    # distinct values 0.01 apart: a step of 1e-6 never changes a window's maximum
+    kwargs = {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 1), "dilation": (1, 2)}
+    yield Sample("every argument", (spaced(rng, (2, 3, 7, 6)),), {**kwargs, "ceil_mode": True})
+    yield Sample("unbatched", (spaced(rng, (2, 5, 5)),), {"kernel_size": 2})
+
+
+def _pool_error(what, change, error, name, match="", torch_rejects=True):
+    return ErrorInput(what, change, error, name, match, torch_rejects)
+
+
+MAX_POOL2D = OpInfo(
+    name="max_pool2d",
+    torch=F.max_pool2d,
+    arrays=("input",),
+    differentiable=("input",),
+    samples=_max_pool2d_samples,
+    strategy=_max_pool2d_strategy,
+    kink_free=_max_pool2d_kink_free,
+    # F.max_pool2d is a boolean_dispatch wrapper, (*args, **kwargs) to inspect
+    torch_signature=(
+        "max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, "
+        "return_indices=False)"
+    ),
+    valid={
+        "input": a(2, 3, 6, 6),
+        "kernel_size": 2,
+        "stride": 2,
+        "padding": 1,
+        "dilation": 1,
+        "ceil_mode": False,
+    },
+    error_inputs=(
+        _pool_error(
+            "2-d input", {"input": a(6, 6)}, ValueError, "input", r"\(C, H, W\), got \(6, 6\)"
+        ),
+        _pool_error(
+            "5-d input", {"input": a(1, 2, 3, 6, 6)}, ValueError, "input", r"\(1, 2, 3, 6, 6\)"
+        ),
+        _pool_error(
+            "no channels", {"input": a(2, 0, 5, 6)}, ValueError, "input", r"\(2, 0, 5, 6\)"
+        ),
+        _pool_error(
+            "unbatched, no rows", {"input": a(3, 0, 6)}, ValueError, "input", r"\(3, 0, 6\)"
+        ),
+        _pool_error("input a list", {"input": [[[1.0, 2.0]]]}, TypeError, "input", "numpy.ndarray"),
+        _pool_error(
+            "integer input",
+            {"input": np.zeros((1, 1, 4, 4), np.int64)},
+            TypeError,
+            "input",
+            "float32 or float64",
+            False,  # torch pools integers on the CPU; we take float32 and float64 only
+        ),
+        _pool_error(
+            "kernel_size 0",
+            {"kernel_size": 0, "padding": 0},
+            ValueError,
+            "kernel_size",
+            r"positive, got \(0, 0\)",
+        ),
+        _pool_error(
+            "kernel_size (2, -1)",
+            {"kernel_size": (2, -1), "padding": 0},
+            ValueError,
+            "kernel_size",
+            "positive",
+        ),
+        _pool_error(
+            "kernel_size of 3 values",
+            {"kernel_size": (2, 2, 2)},
+            ValueError,
+            "kernel_size",
+            "tuple of",
+        ),
+        _pool_error("kernel_size ()", {"kernel_size": ()}, ValueError, "kernel_size", "tuple of"),
+        _pool_error("kernel_size 2.0", {"kernel_size": 2.0}, TypeError, "kernel_size", "int"),
+        _pool_error("kernel_size True", {"kernel_size": True}, TypeError, "kernel_size", "int"),
+        _pool_error("stride 0", {"stride": 0}, ValueError, "stride", r"positive, got \(0, 0\)"),
+        _pool_error("stride (1, -2)", {"stride": (1, -2)}, ValueError, "stride", "positive"),
+        _pool_error("stride of 3 values", {"stride": (1, 1, 1)}, ValueError, "stride", "tuple of"),
+        _pool_error("stride (1.5, 1)", {"stride": (1.5, 1)}, TypeError, "stride", "int"),
+        _pool_error("stride 2.0", {"stride": 2.0}, TypeError, "stride", "int"),
+        _pool_error(
+            "padding more than half the kernel",
+            {"padding": 2},
+            ValueError,
+            "padding",
+            r"\(2, 2\) must be at most half",
+        ),
+        _pool_error(
+            "padding more than half, dilated",
+            {"kernel_size": 3, "padding": 2, "dilation": 2},
+            ValueError,
+            "padding",
+            "at most half",
+        ),
+        _pool_error(
+            "padding (1, 2) for kernel (3, 2)",
+            {"kernel_size": (3, 2), "padding": (1, 2)},
+            ValueError,
+            "padding",
+            "at most half",
+        ),
+        _pool_error(
+            "padding negative",
+            {"padding": -1},
+            ValueError,
+            "padding",
+            r"non-negative, got \(-1, -1\)",
+        ),
+        _pool_error("padding ()", {"padding": ()}, ValueError, "padding", "tuple of"),
+        _pool_error("padding '1'", {"padding": "1"}, TypeError, "padding", "int"),
+        _pool_error("dilation 0", {"dilation": 0}, ValueError, "dilation", "positive"),
+        _pool_error(
+            "dilation of 3 values", {"dilation": (1, 1, 1)}, ValueError, "dilation", "tuple of"
+        ),
+        _pool_error("dilation None", {"dilation": None}, TypeError, "dilation", "int"),
+        _pool_error(
+            "window larger than the input",
+            {"input": a(1, 1, 2, 2), "kernel_size": 4, "padding": 0},
+            ValueError,
+            "input",
+            "does not fit",
+        ),
+        _pool_error(
+            "kernel 7 on 6 x 6",
+            {"kernel_size": 7, "stride": None, "padding": 0},
+            ValueError,
+            "input",
+            r"output size \(0, 0\)",
+        ),
+        _pool_error(
+            "dilated kernel larger than the input",
+            {"kernel_size": 3, "dilation": 3, "padding": 0},
+            ValueError,
+            "input",
+            r"output size \(0, 0\)",
+        ),
+        _pool_error("ceil_mode 'False'", {"ceil_mode": "False"}, TypeError, "ceil_mode", "bool"),
+        _pool_error("ceil_mode 2", {"ceil_mode": 2}, TypeError, "ceil_mode", "bool"),
+        _pool_error("ceil_mode None", {"ceil_mode": None}, TypeError, "ceil_mode", "bool"),
+        _pool_error("ceil_mode 0", {"ceil_mode": 0}, TypeError, "ceil_mode", "bool"),
+        _pool_error("padding True", {"padding": True}, TypeError, "padding", "int"),
+        # torch's forward returns indices outside the input here, and its backward writes out of
+        # bounds: we refuse (docs/layers/max_pool2d.md)
+        _pool_error(
+            "a window covering no input element",
+            {
+                "input": a(1, 1, 1, 3),
+                "kernel_size": (2, 1),
+                "stride": None,
+                "padding": (1, 0),
+                "dilation": (2, 1),
+            },
+            ValueError,
+            "input",
+            "covers no input element",
+            False,
+        ),
+        _pool_error(
+            "return_indices 1", {"return_indices": 1}, TypeError, "return_indices", "bool", False
+        ),
+        _pool_error(
+            "input a tensor",
+            {"input": torch.zeros(1, 1, 4, 4, dtype=torch.float64)},
+            TypeError,
+            "input",
+            "Tensor",
+            False,
+        ),
+    ),
+    grad_output_errors=(
+        bad_grad("the input's shape", np.zeros((2, 3, 6, 6))),
+        bad_grad("batched for an unbatched input", np.zeros((1, 3, 4, 4)), {"input": a(3, 6, 6)}),
+    ),
+    exact_vs_torch=("output",),
+    kernel_exact=True,
+    nan_semantics=True,
+)
+
+
+# =============================================================================================
+# flatten
+
+_FLATTEN_SHAPES = [(), (3,), (2, 3), (2, 3, 4), (2, 1, 3, 4), (2, 0, 3), (1, 6, 5, 5)]
+
+
+def _flatten_samples(rng, dtype):
+    # every (start_dim, end_dim) pair torch accepts, positive and negative spellings
+    for shape in _FLATTEN_SHAPES:
+        span = max(len(shape), 1)  # a 0-d input accepts dims 0 and -1
+        X = values(rng, shape, dtype)
+        for start, end in itertools.product(range(-span, span), repeat=2):
+            if start % span <= end % span:
+                yield Sample(f"{shape} {start}..{end}", (X,), {"start_dim": start, "end_dim": end})
+    yield Sample("defaults", (values(rng, (4, 16, 5, 5), dtype),))
+    yield Sample("lenet", (values(rng, (4, 16, 5, 5), dtype),), {"start_dim": 1})
+    yield Sample("numpy int dims", (values(rng, (2, 3, 4), dtype),), {"start_dim": np.int64(1)})
+    yield Sample("numpy scalar", (dtype(3.0),))
+    yield Sample("strided", (values(rng, (4, 6, 5), dtype)[::2, 1::2],), {"start_dim": 1})
+    yield Sample("special values", (np.array([[np.nan, -0.0], [np.inf, 0.0]], dtype),))
+
+
+@st.composite
+def _flatten_strategy(draw, styles=STYLES):
+    shape = tuple(draw(st.lists(st.integers(0, 3), max_size=4)))
+    n = max(len(shape), 1)  # a 0-d tensor accepts dims 0 and -1
+    start = draw(st.integers(-n, n - 1))
+    end = draw(st.integers(start % n, n - 1))  # torch requires start <= end, once normalized
+    end = end - n if draw(st.booleans()) else end  # the same dim, counted from the end
+    return _drawn(draw, [shape], {"start_dim": start, "end_dim": end}, styles)
+
+
+def _flatten_kink_free(rng):
+    yield Sample(
+        "middle dims", (rng.standard_normal((2, 3, 4, 2)),), {"start_dim": 1, "end_dim": -2}
+    )
+
+
+FLATTEN = OpInfo(
+    name="flatten",
+    torch=torch.flatten,
+    arrays=("input",),
+    differentiable=("input",),
+    samples=_flatten_samples,
+    strategy=_flatten_strategy,
+    kink_free=_flatten_kink_free,
+    torch_signature="flatten(input, start_dim=0, end_dim=-1)",
+    valid={"input": a(2, 3, 4), "start_dim": 1, "end_dim": -1},
+    error_inputs=(
+        ErrorInput(
+            "start_dim out of range",
+            {"start_dim": 3},
+            ValueError,
+            "start_dim",
+            r"out of range \[-3, 2\]",
+        ),
+        ErrorInput(
+            "start_dim out of range, negative",
+            {"start_dim": -4},
+            ValueError,
+            "start_dim",
+            "out of range",
+        ),
+        ErrorInput("end_dim out of range", {"end_dim": -4}, ValueError, "end_dim", "out of range"),
+        ErrorInput(
+            "end_dim out of range, 0-d",
+            {"input": a(), "start_dim": 0, "end_dim": 1},
+            ValueError,
+            "end_dim",
+            r"\[-1, 0\]",
+        ),
+        ErrorInput(
+            "start_dim after end_dim",
+            {"start_dim": 2, "end_dim": 1},
+            ValueError,
+            "start_dim",
+            "comes after",
+        ),
+        ErrorInput("input a list", {"input": [[1.0, 2.0]]}, TypeError, "input", "numpy.ndarray"),
+        ErrorInput(
+            "integer input",
+            {"input": np.zeros((2, 3), np.int32)},
+            TypeError,
+            "input",
+            "float32 or float64",
+            False,  # torch reshapes any tensor; we take float32 and float64 only
+        ),
+        *(
+            ErrorInput(f"{dim} {bad!r}", {dim: bad}, TypeError, dim, "must be an int")
+            for dim in ("start_dim", "end_dim")
+            for bad in (1.5, 1.0, True, None, "1", (1,))
+        ),
+    ),
+    grad_output_errors=(
+        bad_grad("same size, flat", np.zeros(24)),
+        bad_grad("same size, wrong shape", np.zeros((12, 2))),
+    ),
+    exact_vs_torch=("output", "grad_input"),
+    kernel_exact=True,
+)
+
+
+# =============================================================================================
+
+OPS = (LINEAR, RELU, MSE_LOSS, CONV2D, MAX_POOL2D, FLATTEN)
+BY_NAME = {op.name: op for op in OPS}
+
+
+def op_ids(ops=OPS):
+    return [op.name for op in ops]
+
+
+def every_sample(ops=OPS, dtypes=DTYPES):
+    """pytest.param-ready triples (op, dtype, sample) and their ids, for parametrize."""
+    cases, ids = [], []
+    for op in ops:
+        for dtype in dtypes:
+            for sample in op.sample_list(dtype):
+                cases.append((op, dtype, sample))
+                ids.append(f"{op.name}-{np.dtype(dtype).name}-{sample.name}")
+    return cases, ids
+
+
+def every_kink_free(ops=OPS):
+    cases, ids = [], []
+    for op in ops:
+        for sample in op.kink_free(np.random.default_rng(0)):
+            cases.append((op, sample))
+            ids.append(f"{op.name}-{sample.name}")
+    return cases, ids

@@ -1,0 +1,210 @@
+"""The built site in a real (headless) Chromium: serve it, open a page, see what a reader sees.
+
+Shared by tests/test_browser.py and tools/screenshots.py (one helper per concern):
+
+- find_chromium(): the system's Chromium (Debian: `apt-get install chromium`), or $CHROMIUM;
+  Playwright's own browser downloads are never used.
+- launch(path): Playwright's Chromium from that binary, with the flags that keep it off the
+  network; a context manager yielding the browser.
+- SiteServer(folder): the folder over http on 127.0.0.1 at a free port (the search worker does
+  not load from file://).
+- Visit(browser, url): one page in a fresh context, every request, console error and failure
+  recorded, requests to any host but 127.0.0.1 aborted; open() waits for KaTeX.
+- ALL_TYPESET_JS, INSPECT_JS: the page's state, read off its DOM.
+"""
+
+import contextlib
+import functools
+import os
+import shutil
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+except ImportError:  # requirements.txt installs it; callers say what is missing
+    PlaywrightTimeout = sync_playwright = None
+
+# Without the background-networking flags Chromium calls Google hosts on start.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BROWSER_CANDIDATES = [
+    "/usr/bin/chromium",
+    "chromium",
+    "chromium-browser",
+    "google-chrome",
+    "google-chrome-stable",
+]
+# A laptop screen; mkdocs-material shows the navigation sidebar from 1220 px wide.
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def find_chromium():
+    """Path of a Chromium/Chrome binary: $CHROMIUM, else the first candidate found, else None."""
+    if os.environ.get("CHROMIUM"):
+        return shutil.which(os.environ["CHROMIUM"])
+    for name in BROWSER_CANDIDATES:
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@contextlib.contextmanager
+def launch(chromium):
+    """A Playwright browser running the Chromium binary at `chromium`."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # the browser closing a connection early is not our concern
+
+
+class SiteServer:
+    """Serve a folder on 127.0.0.1 at a free port, from a thread of this process."""
+
+    def __init__(self, folder):
+        handler = functools.partial(_QuietHandler, directory=str(folder))
+        self.httpd = _QuietServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+# True once every `.arithmatex` holds KaTeX output (or a KaTeX error, reported separately).
+ALL_TYPESET_JS = """() => [...document.querySelectorAll('.arithmatex')]
+    .every(el => el.querySelector('.katex, .katex-error'))"""
+
+
+class Visit:
+    """Open one page in a fresh browser context; record every request, console error, failure.
+
+    Requests to any host but 127.0.0.1 are aborted (and recorded)."""
+
+    def __init__(self, browser, url, viewport=None):
+        self.url = url
+        self.requests, self.foreign, self.failed, self.console_errors = [], [], [], []
+        self.context = browser.new_context(viewport=viewport or VIEWPORT, color_scheme="light")
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda err: self.console_errors.append(f"uncaught: {err}"))
+        self.page.on("requestfailed", self._failed)
+        self.page.on("response", self._response)
+
+    def _route(self, route):
+        url = route.request.url
+        self.requests.append(url)
+        if urlsplit(url).scheme in ("http", "https", "ws", "wss") and (
+            urlsplit(url).hostname != "127.0.0.1"
+        ):
+            self.foreign.append(url)
+            route.abort("blockedbyclient")
+        else:
+            route.continue_()
+
+    def _console(self, msg):
+        if msg.type == "error":
+            where = msg.location.get("url", "")
+            self.console_errors.append(f"{msg.text} ({where})")
+
+    def _failed(self, request):
+        if request.url not in self.foreign:
+            self.failed.append(f"{request.url}: {request.failure}")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.failed.append(f"{response.url}: HTTP {response.status}")
+
+    def open(self, timeout_ms=30_000, typeset_timeout_ms=10_000):
+        """Load the page, wait until every formula is typeset and the network is quiet.
+
+        Formulas still untypeset after typeset_timeout_ms are left for the caller's checks
+        (INSPECT_JS reports them)."""
+        self.page.goto(self.url, wait_until="load", timeout=timeout_ms)
+        try:
+            self.page.wait_for_function(ALL_TYPESET_JS, timeout=typeset_timeout_ms)
+        except PlaywrightTimeout:
+            pass
+        self.page.wait_for_load_state("networkidle", timeout=timeout_ms)
+        return self
+
+    def inspect(self):
+        """The page's INSPECT_JS report (a dict)."""
+        return self.page.evaluate(INSPECT_JS)
+
+    def close(self):
+        self.context.close()
+
+
+# What a reader would see as broken, gathered in one pass over the page's DOM.
+INSPECT_JS = r"""() => {
+  // text of `root` outside rendered math and code (KaTeX keeps the TeX source in its MathML)
+  const prose = root => {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: n => n.parentElement.closest('.katex, code, pre, script, style')
+        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT,
+    });
+    let text = '';
+    while (walker.nextNode()) text += walker.currentNode.nodeValue;
+    return text;
+  };
+  const math = [...document.querySelectorAll('.arithmatex')];
+  const md = [...document.querySelectorAll('.jp-MarkdownOutput')];
+  const codes = [...document.querySelectorAll('.md-content pre > code')];
+  const images = [...document.querySelectorAll('.jp-OutputArea-output img')];
+  return {
+    arithmatex: math.length,
+    katex: document.querySelectorAll('.katex').length,
+    raw_tex: math.filter(el => !el.querySelector('.katex') || /\\\(|\\\[|\$\$/.test(prose(el)))
+      .map(el => el.textContent.trim().slice(0, 100)),
+    katex_errors: [...document.querySelectorAll('.katex-error')]
+      .map(el => `${el.textContent.slice(0, 80)} -- ${el.title}`),
+    // TeX delimiters anywhere in the page's prose, inside an .arithmatex or not
+    stray_tex: [...prose(document.querySelector('.md-content') || document.body)
+      .matchAll(/.{0,40}(?:\\\(|\\\[|\$\$).{0,40}/g)].map(m => m[0]),
+    notebook_dollars: md.flatMap(el => prose(el).match(/\$\$?[^$]+\$\$?/g) || [])
+      .map(s => s.slice(0, 100)),
+    notebook_markdown: md.length,
+    code_blocks: codes.length,
+    // mkdocs-material 9.8: nav.md-code__nav > button[data-md-type=copy]; before: .md-clipboard
+    code_without_copy: codes.filter(c => !c.parentElement.querySelector(
+        ':scope > .md-clipboard, :scope > .md-code__nav > [data-md-type="copy"]'))
+      .map(c => c.textContent.trim().split('\n')[0].slice(0, 80)),
+    outputs: document.querySelectorAll('.jp-OutputArea-output').length,
+    images: images.map(img => ({src: img.src.slice(0, 40), width: img.naturalWidth})),
+    sidebar_visible: !!document.querySelector('.md-sidebar--primary')?.checkVisibility(),
+    nav_sections: [...document.querySelectorAll('.md-nav--primary .md-nav__item--section > label')]
+      .map(el => el.textContent.trim()),
+  };
+}"""
