@@ -161,7 +161,8 @@ def test_install_hint_per_platform():
 
 def test_torch_requirement_is_pyprojects_pin():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["optional-dependencies"]["torch"] == [cli.TORCH_REQUIREMENT]
+    pins = project["optional-dependencies"]["torch"]  # the CPU build on Linux, else standard
+    assert {pin.split(";")[0].strip().split("+")[0] for pin in pins} == {cli.TORCH_REQUIREMENT}
 
 
 def test_help_works_without_torch():

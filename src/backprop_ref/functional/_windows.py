@@ -7,6 +7,7 @@ input row i*s + p*d - pad. s stride, d dilation, pad the padding before the inpu
 import numpy as np
 
 
+# --8<-- [start:tap-rows]
 def tap_rows(size, kernel, stride, dilation, pad, out, taps=None):
     """h[p, i] = i*s + p*d - pad, the input row tap p of window i reads, as a (taps, out) int
     array; -1 where that row is padding (outside 0 .. size-1). `taps` defaults to every tap
@@ -15,6 +16,9 @@ def tap_rows(size, kernel, stride, dilation, pad, out, taps=None):
     p = np.arange(kernel) if taps is None else taps
     h = p[:, None] * dilation + np.arange(out) * stride - pad
     return np.where((h >= 0) & (h < size), h, -1)
+
+
+# --8<-- [end:tap-rows]
 
 
 def reaching_taps(size, kernel, stride, dilation, pad, out):

@@ -3,6 +3,8 @@
 The fast version is backprop_ref.kernels.linear.
 """
 
+import math
+
 import numpy as np
 
 from . import _checks
@@ -61,8 +63,9 @@ def linear_backward(grad_output, input, weight, bias=None):
     # --8<-- [start:linear-backward]
     dX = dY @ W  # (2), for every leading index at once
     # fold every leading index (batch, time, ...) into one row index n
-    dY2 = dY.reshape(-1, W.shape[0])  # (N, out)
-    X2 = X.reshape(-1, W.shape[1])  # (N, in)
+    N = math.prod(X.shape[:-1])
+    dY2 = dY.reshape(N, W.shape[0])  # (N, out)
+    X2 = X.reshape(N, W.shape[1])  # (N, in)
     dW = dY2.T @ X2  # (3)
     db = None
     if b is not None:

@@ -62,9 +62,10 @@ def mse_loss_backward(
     # --8<-- [start:mse-backward]
     # the constant first, in X's dtype, then (X - T), then dL: torch's order, so that a large
     # X - T is scaled down before it is doubled (2 * 2e38 would overflow float32)
-    c = X.dtype.type(2 / X.size if reduction == "mean" else 2)  # (4) mean: 2/numel; (5) sum, none
-    dX = c * (X - T) * dL  # (4), (5)
-    dT = -dX  # (6): L depends on X - T only, so the target's gradient is the negative
+    numel = max(X.size, 1)  # (an empty input has nothing to scale)
+    c = X.dtype.type(2 / numel if reduction == "mean" else 2)  # (4) mean: 2/numel; (5) sum, none
+    dX = np.asarray(c * (X - T) * dL)  # (4), (5); asarray: a 0-d X gives a 0-d array
+    dT = np.asarray(-dX)  # (6): L depends on X - T only, so the target's gradient is the negative
     # --8<-- [end:mse-backward]
     return dX, dT
 

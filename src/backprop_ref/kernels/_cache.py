@@ -43,7 +43,7 @@ def args_key(*args):
     else:
         return args, tuple(types)
     key = freeze(args)
-    return None if _UNHASHABLE in key[1] else key
+    return None if key is _UNHASHABLE else key
 
 
 def plain(value):

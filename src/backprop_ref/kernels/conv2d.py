@@ -155,7 +155,7 @@ def _check_grad(grad_output, X, W, plan, op):
 def _batch_last(X, plan):
     """Xt[c, u, v, n]: the padded rows and columns the sub-problem reads (padded row u is input
     row u + off), zero in the padding, with the batch axis last."""
-    N, C, H, W = X.shape
+    N, C, _H, _W = X.shape
     if N == 1 and plan.unpadded:  # one sample, nothing to pad or crop: a view, no copy
         return X.transpose(1, 2, 3, 0)
     (oh, ow), (Hs, Ws) = plan.off, plan.span
@@ -253,8 +253,8 @@ def _scatter_index(plan, C_in, B):
 
 def _backward_im2col(dY, X, X_shape, W, W_shape, plan, need_dX, need_dW):
     """(dX or None, dW or None) for the checked dY (N, C_out, Ho, Wo)."""
-    N, C_in, H, W_in = X_shape
-    C_out, C_g, kH, kW = W_shape
+    N, C_in, _H, _W_in = X_shape
+    C_out, C_g, _kH, _kW = W_shape
     G, K, nA, nB, nJ = plan.groups, plan.K, plan.nA, plan.nB, plan.nJ
     O_g = C_out // G
     wi, wj = plan.win

@@ -1,6 +1,8 @@
 """Linear, the fast path: the lesson's semantics (backprop_ref.functional.linear) and its
 checks (cached per shapes and dtypes), with the measured tricks of docs/performance.md."""
 
+import math
+
 import numpy as np
 
 from ..functional.linear import _check as _lesson_check
@@ -56,8 +58,9 @@ def linear_backward(grad_output, input, weight, bias=None):
     dY = _check_grad(grad_output, X, W, "linear_backward")
     # --8<-- [start:linear-backward]
     dX = dY @ W  # (2)
-    dY2 = dY.reshape(-1, W.shape[0])  # (N, out), every leading index folded into n
-    X2 = X.reshape(-1, W.shape[1])  # (N, in)
+    N = math.prod(X.shape[:-1])  # every leading index folded into n
+    dY2 = dY.reshape(N, W.shape[0])  # (N, out)
+    X2 = X.reshape(N, W.shape[1])  # (N, in)
     # np.dot rather than @: for N = 1 this is an outer product, which numpy's matmul computes
     # without BLAS, several times slower
     dW = np.dot(dY2.T, X2)  # (3)

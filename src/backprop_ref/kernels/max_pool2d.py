@@ -54,7 +54,7 @@ class _Plan:
         self.T_dtype = np.int8 if taps <= 127 else np.int16 if taps <= 2**15 - 1 else np.int64
         self.first = np.add.outer(np.multiply(first_row, kW), first_col).astype(self.T_dtype)
         # the first tap covers every window: start from a copy of it, not from -inf
-        t0, y0, _ = self.taps[0]
+        _t0, y0, _ = self.taps[0]
         self.covers = (y0[1].start, y0[1].stop, y0[2].start, y0[2].stop) == (0, Ho, 0, Wo)
         self.overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(g.k, g.s, g.d, strict=True))
         self.planes = max(1, _CHUNK_BYTES // (H * W * itemsize))
@@ -255,7 +255,7 @@ def max_pool2d_backward(
         return dX.reshape(X.shape)
     has_nan = _maybe_nan(Xm)
     # --8<-- [start:pool-backward]
-    Ho, Wo = plan.g.out
+    _Ho, _Wo = plan.g.out
     for m in range(0, Xm.shape[0], plan.planes):
         part = slice(m, m + plan.planes)
         _, T = _winners(Xm[part], plan, has_nan, exact_values=False)

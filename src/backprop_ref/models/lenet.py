@@ -14,7 +14,7 @@ from ..kernels import (
     relu,
     relu_backward,
 )
-from ..functional.conv2d import conv2d_weight
+from ..kernels.conv2d import conv2d_weight
 from .base import Model
 
 # Height and width that reach fc1 with 16 x 5 x 5 = 400 features: ((H - 4) // 2 - 4) // 2 == 5.
