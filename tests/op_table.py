@@ -612,7 +612,7 @@ def conv_fits(size, kernel, stride, padding, dilation):
     )
 
 
-def _conv_random_config(rng):
+def conv_random_config(rng):
     """A random configuration torch accepts (redrawn until it does): (shapes, bias, kwargs)."""
     while True:
         groups = int(rng.choice([1, 1, 2, 3]))
@@ -660,7 +660,7 @@ def _conv2d_samples(rng, dtype):
         name = f"grid s={stride} p={padding!r} d={dilation} {ch} k={kernel} {size} N={N}"
         yield s(name + (" bias" if bias else ""), X, W, b, **kw)
     for _ in range(30):
-        x_shape, w_shape, bias, kw = _conv_random_config(rng)
+        x_shape, w_shape, bias, kw = conv_random_config(rng)
         b = v(w_shape[0]) if bias else None
         yield s(f"random {x_shape} {w_shape} {kw}", v(*x_shape), v(*w_shape), b, **kw)
     kw = {"stride": (2, 1), "padding": (1, 2), "dilation": (1, 2), "groups": 2}

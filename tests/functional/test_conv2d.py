@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from op_table import conv_random_config
 from support import DTYPES, assert_close, rand, torch_grads
 
 from backprop_ref.functional.conv2d import (
@@ -100,37 +101,12 @@ def test_grid(stride, padding, dilation, channels):
 
 
 def random_config(rng):
-    """Draw until torch's rules accept it: (X, W, b, kwargs)."""
-    while True:
-        groups = int(rng.choice([1, 1, 2, 3]))
-        C_in = groups * int(rng.integers(1, 4))
-        C_out = groups * int(rng.integers(1, 4))
-        kernel = tuple(int(k) for k in rng.integers(1, 5, size=2))
-        stride = tuple(int(s) for s in rng.integers(1, 4, size=2))
-        dilation = tuple(int(d) for d in rng.integers(1, 4, size=2))
-        padding = rng.choice(["int", "pair", "valid", "same"])
-        if padding == "same":
-            stride = (1, 1)
-        elif padding == "int":
-            padding = int(rng.integers(0, 3))
-        elif padding == "pair":
-            padding = tuple(int(p) for p in rng.integers(0, 3, size=2))
-        else:
-            padding = str(padding)
-        size = tuple(int(h) for h in rng.integers(1, 12, size=2))
-        pad = (0, 0) if isinstance(padding, str) else np.broadcast_to(padding, 2)
-        spans = [d * (k - 1) + 1 for d, k in zip(dilation, kernel, strict=True)]
-        if padding != "same" and any(
-            span > h + 2 * p for span, h, p in zip(spans, size, pad, strict=True)
-        ):
-            continue
-        N = int(rng.integers(1, 4))
-        dtype = DTYPES[int(rng.integers(0, 2))]
-        X = rand(rng, (N, C_in, *size), dtype)
-        W = rand(rng, (C_out, C_in // groups, *kernel), dtype)
-        b = rand(rng, (C_out,), dtype) if rng.random() < 0.5 else None
-        kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-        return X, W, b, kw
+    """A configuration torch accepts, drawn as the op table draws its random samples:
+    (X, W, b, kwargs), in a random dtype."""
+    x_shape, w_shape, bias, kw = conv_random_config(rng)
+    dtype = DTYPES[int(rng.integers(0, 2))]
+    b = rand(rng, (w_shape[0],), dtype) if bias else None
+    return rand(rng, x_shape, dtype), rand(rng, w_shape, dtype), b, kw
 
 
 @pytest.mark.parametrize("seed", range(100))

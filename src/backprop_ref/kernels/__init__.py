@@ -6,25 +6,12 @@ Each kernel is tested equal to its lesson on the op table (tests/test_kernels.py
 flatten and mse_loss are the lesson's own code: no trick measured a gain worth a second copy.
 """
 
-from ..functional.flatten import flatten, flatten_backward
-from ..functional.mse_loss import mse_loss, mse_loss_backward
-from .conv2d import conv2d, conv2d_backward
-from .linear import linear, linear_backward
-from .max_pool2d import max_pool2d, max_pool2d_backward
-from .relu import relu, relu_backward
+from .. import functional as _lesson
+from ..functional.flatten import flatten, flatten_backward  # noqa: F401
+from ..functional.mse_loss import mse_loss, mse_loss_backward  # noqa: F401
+from .conv2d import conv2d, conv2d_backward  # noqa: F401
+from .linear import linear, linear_backward  # noqa: F401
+from .max_pool2d import max_pool2d, max_pool2d_backward  # noqa: F401
+from .relu import relu, relu_backward  # noqa: F401
 
-# exactly the lesson's names (tests/test_kernels.py checks that the two lists agree)
-__all__ = [
-    "conv2d",
-    "conv2d_backward",
-    "flatten",
-    "flatten_backward",
-    "linear",
-    "linear_backward",
-    "max_pool2d",
-    "max_pool2d_backward",
-    "mse_loss",
-    "mse_loss_backward",
-    "relu",
-    "relu_backward",
-]
+__all__ = list(_lesson.__all__)  # exactly the lesson's names
