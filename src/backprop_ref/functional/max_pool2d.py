@@ -21,7 +21,7 @@ class _Geometry(NamedTuple):
 
     k: tuple  # kernel_size (kH, kW)
     s: tuple  # stride (sH, sW)
-    p: tuple  # padding (pH, pW)
+    P: tuple  # padding (PH, PW)
     d: tuple  # dilation (dH, dW)
     out: tuple  # (Ho, Wo)
     h: np.ndarray  # h[p, i], the input row tap p of window i reads (-1: padding), for the taps
@@ -29,14 +29,14 @@ class _Geometry(NamedTuple):
 
 
 # --8<-- [start:max-pool-output-size]
-def _output_size(size, k, s, p, d, ceil_mode):
+def _output_size(size, k, s, P, d, ceil_mode):
     """How many windows fit along one axis of length `size` (torch's pooling_output_shape)."""
     span = d * (k - 1) + 1  # input rows a dilated window stretches over
-    room = size + 2 * p - span  # how far its first row can move: 0 .. room
+    room = size + 2 * P - span  # how far its first row can move: 0 .. room
     if not ceil_mode:
         return room // s + 1  # (2a)
     out = -(-room // s) + 1  # (2b): one more window when the last one would stick out
-    if (out - 1) * s >= size + p:  # ... which must start in the input or the padding before it
+    if (out - 1) * s >= size + P:  # ... which must start in the input or the padding before it
         out -= 1
     return out
 
@@ -53,37 +53,37 @@ def _geometry(shape, kernel_size, stride, padding, dilation, ceil_mode, op):
     k = _checks.pair(kernel_size, "kernel_size", op)
     empty = stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0)
     s = k if empty else _checks.pair(stride, "stride", op)
-    p = _checks.pair(padding, "padding", op)
+    P = _checks.pair(padding, "padding", op)
     d = _checks.pair(dilation, "dilation", op)
     ceil_mode = _checks.flag(ceil_mode, "ceil_mode", op)
     for name, v in (("kernel_size", k), ("stride", s), ("dilation", d)):
         if min(v) < 1:
             raise ValueError(f"{op}: {name} must be positive, got {v} for input {shape}")
-    if min(p) < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {p} for input {shape}")
-    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+    if min(P) < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {P} for input {shape}")
+    if P[0] > k[0] // 2 or P[1] > k[1] // 2:
         raise ValueError(
-            f"{op}: padding {p} must be at most half of kernel_size {k} (torch compares it with "
+            f"{op}: padding {P} must be at most half of kernel_size {k} (torch compares it with "
             f"the undilated kernel), for input {shape}"
         )
-    axes = list(zip(shape[-2:], k, s, p, d, strict=True))  # (size, k, s, p, d): height, width
+    axes = list(zip(shape[-2:], k, s, P, d, strict=True))  # (size, k, s, P, d): height, width
     out = tuple(_output_size(*axis, ceil_mode) for axis in axes)
     where = (
-        f"input {shape} with kernel_size {k}, stride {s}, padding {p}, dilation {d}, "
+        f"input {shape} with kernel_size {k}, stride {s}, padding {P}, dilation {d}, "
         f"ceil_mode={ceil_mode}"
     )
     if min(out) < 1:
         raise ValueError(f"{op}: {where} gives output size {out}: the window does not fit")
-    (H, kH, sH, pH, dH), (W, kW, sW, pW, dW) = axes
-    h = tap_rows(H, kH, sH, dH, pH, out[0], reaching_taps(H, kH, sH, dH, pH, out[0]))
-    w = tap_rows(W, kW, sW, dW, pW, out[1], reaching_taps(W, kW, sW, dW, pW, out[1]))
+    (H, kH, sH, PH, dH), (W, kW, sW, PW, dW) = axes
+    h = tap_rows(H, kH, sH, dH, PH, out[0], reaching_taps(H, kH, sH, dH, PH, out[0]))
+    w = tap_rows(W, kW, sW, dW, PW, out[1], reaching_taps(W, kW, sW, dW, PW, out[1]))
     if not ((h >= 0).any(axis=0).all() and (w >= 0).any(axis=0).all()):
         raise ValueError(
             f"{op}: {where} has a window that covers no input element, only padding and gaps "
             "between dilated taps (torch 2.13 returns indices outside the input there, and its "
             "backward writes out of bounds)"
         )
-    return _Geometry(k, s, p, d, out, h, w)
+    return _Geometry(k, s, P, d, out, h, w)
 
 
 def _setup(input, kernel_size, stride, padding, dilation, ceil_mode, op):
@@ -110,7 +110,7 @@ def max_pool2d_naive(
     """max_pool2d written as loops over n, c, i, j and the taps p, q."""
     X0, X, g = _setup(input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d_naive")
     _checks.flag(return_indices, "return_indices", "max_pool2d_naive")
-    (kH, kW), (sH, sW), (pH, pW), (dH, dW), (Ho, Wo) = g.k, g.s, g.p, g.d, g.out
+    (kH, kW), (sH, sW), (PH, PW), (dH, dW), (Ho, Wo) = g.k, g.s, g.P, g.d, g.out
     # --8<-- [start:max-pool-naive-forward]
     N, C, H, W = X.shape
     Y = np.empty((N, C, Ho, Wo), dtype=X.dtype)
@@ -118,8 +118,8 @@ def max_pool2d_naive(
     for n, c, i, j in np.ndindex(N, C, Ho, Wo):
         best, arg = None, None
         for p, q in np.ndindex(kH, kW):  # row-major order
-            h = i * sH - pH + p * dH  # (1)
-            w = j * sW - pW + q * dW
+            h = i * sH - PH + p * dH  # (1)
+            w = j * sW - PW + q * dW
             if not (0 <= h < H and 0 <= w < W):
                 continue  # padding: never a candidate
             v = X[n, c, h, w]
@@ -174,7 +174,7 @@ def _max_and_winner(X, g):
         for w_q in g.w:
             h, w = h_p[:, None], w_q[None, :]  # (Ho, 1) and (1, Wo): tap (p, q)'s rows, columns
             inside = (h >= 0) & (w >= 0)  # (Ho, Wo): windows whose tap is not padding
-            V = X[:, :, h, w]  # V[n,c,i,j] = X[n,c, i*sH - pH + p*dH, j*sW - pW + q*dW]   (1)
+            V = X[:, :, h, w]  # V[n,c,i,j] = X[n,c, i*sH - PH + p*dH, j*sW - PW + q*dW]   (1)
             # torch's rule: the first entry inside leads; then strictly larger wins (a tie keeps
             # the earlier entry), and NaN wins, even over an earlier NaN
             wins = inside & ((I < 0) | (V > Y) | np.isnan(V))
@@ -189,7 +189,7 @@ def _max_and_winner(X, g):
 def max_pool2d(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
 ):
-    """Y[n,c,i,j] = max over p, q of X[n,c, i*sH - pH + p*dH, j*sW - pW + q*dW], as
+    """Y[n,c,i,j] = max over p, q of X[n,c, i*sH - PH + p*dH, j*sW - PW + q*dW], as
     torch.nn.functional.max_pool2d (the first maximum in row-major order wins; NaN wins).
 
     Shapes: input (N, C, H, W) or (C, H, W) -> (N, C, Ho, Wo) or (C, Ho, Wo), with Ho, Wo from

@@ -57,7 +57,7 @@ class _Plan:
         for size, k, s, (before, _), d, out in zip(
             (H, W_in), (kH, kW), stride, pads, dilation, (Ho, Wo), strict=True
         ):
-            axes.append(_taps.reaching(size, k, s, before, d, out))
+            axes.append(_taps.reaching(size, k, s, d, before, out))
         self.rows, self.cols = axes
         self.empty = not (self.rows and self.cols)  # no window meets the input: Y = bias
         if self.empty:

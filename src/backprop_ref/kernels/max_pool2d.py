@@ -32,24 +32,24 @@ class _Plan:
     """Everything a call needs that depends only on the shape and the arguments."""
 
     def __init__(self, g, shape, itemsize):
-        (kH, kW), (sH, sW), (pH, pW), (dH, dW), (Ho, Wo) = g.k, g.s, g.p, g.d, g.out
+        (kH, kW), (sH, sW), (PH, PW), (dH, dW), (Ho, Wo) = g.k, g.s, g.P, g.d, g.out
         H, W = shape[-2:]
         self.g, self.out_shape = g, (*shape[:-2], Ho, Wo)
-        rows = _taps.reaching(H, kH, sH, pH, dH, Ho)
-        cols = _taps.reaching(W, kW, sW, pW, dW, Wo)
-        self.taps = []  # (t, the windows' slices, the input's slices), t = a*kW + b
-        for a, i0, i1, r0 in rows:
-            for b, j0, j1, c0 in cols:
+        rows = _taps.reaching(H, kH, sH, dH, PH, Ho)
+        cols = _taps.reaching(W, kW, sW, dW, PW, Wo)
+        self.taps = []  # (t, the windows' slices, the input's slices), t = p*kW + q
+        for p, i0, i1, r0 in rows:
+            for q, j0, j1, c0 in cols:
                 y = (slice(None), slice(i0, i1), slice(j0, j1))
                 x = (
                     slice(None),
                     slice(r0, r0 + (i1 - i0 - 1) * sH + 1, sH),
                     slice(c0, c0 + (j1 - j0 - 1) * sW + 1, sW),
                 )
-                self.taps.append((a * kW + b, y, x))
+                self.taps.append((p * kW + q, y, x))
         # the first tap that lands inside the input, per window: where T starts (torch's rule)
-        first_row = [min(a for a, i0, i1, _ in rows if i0 <= i < i1) for i in range(Ho)]
-        first_col = [min(b for b, j0, j1, _ in cols if j0 <= j < j1) for j in range(Wo)]
+        first_row = [min(p for p, i0, i1, _ in rows if i0 <= i < i1) for i in range(Ho)]
+        first_col = [min(q for q, j0, j1, _ in cols if j0 <= j < j1) for j in range(Wo)]
         taps = kH * kW
         self.T_dtype = np.int8 if taps <= 127 else np.int16 if taps <= 2**15 - 1 else np.int64
         self.first = np.add.outer(np.multiply(first_row, kW), first_col).astype(self.T_dtype)
@@ -59,19 +59,19 @@ class _Plan:
         self.overlap = any(s < d * (k - 1) + 1 for k, s, d in zip(g.k, g.s, g.d, strict=True))
         self.planes = max(1, _CHUNK_BYTES // (H * W * itemsize))
         # the flat index h*W + w of window (i, j)'s tap (0, 0), and each tap's offset from it
-        self.window_base = (np.arange(Ho)[:, None] * sH - pH) * W + (np.arange(Wo) * sW - pW)
+        self.window_base = (np.arange(Ho)[:, None] * sH - PH) * W + (np.arange(Wo) * sW - PW)
         self._W, self._offsets = W, None
         if taps <= 2**15:
             t = np.arange(taps)
             self._offsets = (t // kW) * dH * W + (t % kW) * dW
 
     def tap_offset(self, T):
-        """T's taps a*kW + b as offsets a*dH*W + b*dW in a plane (a table, or divmod for a
+        """T's taps p*kW + q as offsets p*dH*W + q*dW in a plane (a table, or divmod for a
         kernel with more taps than a table should hold)."""
         if self._offsets is not None:
             return self._offsets[T]
-        a, b = np.divmod(T, self.g.k[1])
-        return a * (self.g.d[0] * self._W) + b * self.g.d[1]
+        p, q = np.divmod(T, self.g.k[1])
+        return p * (self.g.d[0] * self._W) + q * self.g.d[1]
 
 
 # --8<-- [end:pool-plan]
@@ -138,7 +138,7 @@ def _max(X, plan):
 
 # --8<-- [start:pool-forward-winners]
 def _winners(Xc, plan, has_nan, exact_values):
-    """(Y, T) for one chunk of planes: T[m, i, j] is the tap t = a*kW + b of window (i, j)'s
+    """(Y, T) for one chunk of planes: T[m, i, j] is the tap t = p*kW + q of window (i, j)'s
     winner under torch's rule (the first entry inside leads, a strictly larger one or a NaN
     takes over). exact_values: Y is the winner's own value (its sign at 0, its NaN); without
     it, only T is exact, which is all the backward needs."""
@@ -185,7 +185,7 @@ def _has_negative_zero(A):
 def max_pool2d(
     input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False
 ):
-    """Y[n,c,i,j] = max over p, q of X[n,c, i*sH - pH + p*dH, j*sW - pW + q*dW], as
+    """Y[n,c,i,j] = max over p, q of X[n,c, i*sH - PH + p*dH, j*sW - PW + q*dW], as
     torch.nn.functional.max_pool2d (the first maximum in row-major order wins; NaN wins).
 
     Shapes: input (N, C, H, W) or (C, H, W) -> (N, C, Ho, Wo) or (C, Ho, Wo).
@@ -223,9 +223,9 @@ def _forward_exact(X, plan):
 def _indices(T, plan, W):
     """The winners' flat indices h*W + w in their planes, from the tap map T."""
     g = plan.g
-    a, b = np.divmod(T.astype(np.int64), g.k[1])
-    h = np.arange(g.out[0])[:, None] * g.s[0] - g.p[0] + a * g.d[0]
-    w = np.arange(g.out[1]) * g.s[1] - g.p[1] + b * g.d[1]
+    p, q = np.divmod(T.astype(np.int64), g.k[1])
+    h = np.arange(g.out[0])[:, None] * g.s[0] - g.P[0] + p * g.d[0]
+    w = np.arange(g.out[1]) * g.s[1] - g.P[1] + q * g.d[1]
     return h * W + w
 
 
