@@ -62,16 +62,16 @@ class _Plan:
         self.empty = not (self.rows and self.cols)  # no window meets the input: Y = bias
         if self.empty:
             return
-        # the sub-problem im2col solves: taps a_lo..a_hi, windows i_lo..i_hi - 1, and the
+        # the sub-problem im2col solves: taps p_lo..p_hi, windows i_lo..i_hi - 1, and the
         # stretch of padded rows they read, which starts at input row `off` (< 0: padding)
         self.k, self.win, self.off, self.span = [], [], [], []
         for taps, s, d, (before, _) in zip(axes, stride, dilation, pads, strict=True):
-            a_lo, a_hi = taps[0][0], taps[-1][0]
+            p_lo, p_hi = taps[0][0], taps[-1][0]
             i_lo, i_hi = min(t[1] for t in taps), max(t[2] for t in taps)
-            self.k.append(slice(a_lo, a_hi + 1))
+            self.k.append(slice(p_lo, p_hi + 1))
             self.win.append(slice(i_lo, i_hi))
-            self.off.append(i_lo * s + a_lo * d - before)
-            self.span.append((i_hi - i_lo - 1) * s + (a_hi - a_lo) * d + 1)
+            self.off.append(i_lo * s + p_lo * d - before)
+            self.span.append((i_hi - i_lo - 1) * s + (p_hi - p_lo) * d + 1)
         nA, nB = (k.stop - k.start for k in self.k)
         nI, nJ = (w.stop - w.start for w in self.win)
         self.full = (nA, nB, nI, nJ) == (kH, kW, Ho, Wo)
@@ -211,7 +211,6 @@ def _forward_im2col(X, W, b, plan):
         Y = np.empty((N, C_out, Ho, Wo), dtype=X.dtype)
         if not plan.full:  # windows that meet no input: the bias alone
             Y[...] = 0 if b is None else b[:, None, None]
-    # --8<-- [start:conv-forward]
     for n0 in range(0, N, plan.samples):  # a few samples at a time ...
         part = slice(n0, n0 + plan.samples)
         Xt = _batch_last(X[part], plan)  # (c, u, v, n): padded, batch axis last
@@ -231,7 +230,6 @@ def _forward_im2col(X, W, b, plan):
             else:
                 rows = slice(wi.start + i0, wi.start + i1)
                 Y[part, :, rows, wj] = Yt.transpose(3, 0, 1, 2)
-    # --8<-- [end:conv-forward]
     return Y
 
 
@@ -266,7 +264,6 @@ def _backward_im2col(dY, X, X_shape, W, W_shape, plan, need_dX, need_dW):
         dX = (np.empty if plan.unpadded else np.zeros)(X_shape, dtype=dY.dtype)
     dWt = None
     WgT = _sub_weight(W, plan).transpose(0, 2, 1) if need_dX else None  # (G, K, O_g)
-    # --8<-- [start:conv-backward]
     for n0 in range(0, N, plan.samples):
         part = slice(n0, n0 + plan.samples)
         B = len(range(*part.indices(N)))
@@ -312,7 +309,6 @@ def _backward_im2col(dY, X, X_shape, W, W_shape, plan, need_dX, need_dW):
             dX[part, :, h0:h1, w0:w1] = dXt[:, h0 - oh : h1 - oh, w0 - ow : w1 - ow].transpose(
                 3, 0, 1, 2
             )
-    # --8<-- [end:conv-backward]
     dW = None
     if need_dW:
         if dWt is None:  # N == 0
@@ -338,6 +334,9 @@ def _flat_taps(plan, Hp, Wp):
     each row are thrown away) makes each tap one contiguous slice of the flat plane."""
     (dh, dw), (kH, kW) = plan.dilation, plan.kernel
     return [p * dh * Wp + q * dw for p in range(kH) for q in range(kW)]
+
+
+# --8<-- [end:conv-depthwise-flat]
 
 
 def _forward_depthwise_flat(X, W, b, plan):
@@ -406,9 +405,6 @@ def _backward_depthwise_flat(dY, X, X_shape, W, W_shape, plan, need_dX, need_dW)
             dX[m : m + B] = dXc.reshape(B, Hp + 1, Wp)[:, top : top + H, left : left + W_in]
     dW = dWm.reshape(N, C, -1).sum(axis=0).reshape(W_shape) if need_dW else None
     return (dX.reshape(X_shape) if need_dX else None), dW
-
-
-# --8<-- [end:conv-depthwise-flat]
 
 
 # --8<-- [start:conv-depthwise]
