@@ -54,6 +54,7 @@ def page_urls(docs=DOCS):
 
 
 PAGES = page_urls()
+PHONE = {"width": 390, "height": 844}
 
 
 def _no_browser(message):
@@ -104,6 +105,38 @@ def visited(browser, server):
         return cache[url]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def phone_visited(browser, server):
+    """Like `visited`, on a phone's screen (390 x 844 CSS px)."""
+    cache = {}
+
+    def get(url):
+        if url not in cache:
+            visit = Visit(browser, server.url + url, viewport=PHONE)
+            try:
+                visit.open()
+                cache[url] = visit, visit.inspect()
+            finally:
+                visit.close()
+        return cache[url]
+
+    return get
+
+
+@pytest.mark.site
+@pytest.mark.parametrize("url", PAGES)
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_equation_numbers_clear_of_formulas_and_page_fits(visited, phone_visited, url, screen):
+    """At 1280 px and at 390 px: no equation number drawn over its formula (a wide formula
+    scrolls with its number), and nothing makes the page wider than the screen."""
+    _, dom = (visited if screen == "desktop" else phone_visited)(url)
+    assert not dom["tag_overlaps"], f"{url} ({screen}): numbers on formulas: {dom['tag_overlaps']}"
+    assert dom["page_width"] <= dom["screen_width"], (
+        f"{url} ({screen}): the page is {dom['page_width']} px wide on a "
+        f"{dom['screen_width']} px screen"
+    )
 
 
 @pytest.mark.site

@@ -206,5 +206,16 @@ INSPECT_JS = r"""() => {
     sidebar_visible: !!document.querySelector('.md-sidebar--primary')?.checkVisibility(),
     nav_sections: [...document.querySelectorAll('.md-nav--primary .md-nav__item--section > label')]
       .map(el => el.textContent.trim()),
+    // equation numbers drawn over a part of their formula
+    tag_overlaps: [...document.querySelectorAll('.katex-display .tag')].filter(tag => {
+      const t = tag.getBoundingClientRect();
+      return [...tag.closest('.katex-html').querySelectorAll(':scope > .base')].some(base => {
+        const b = base.getBoundingClientRect();
+        return b.width > 0 && t.left < b.right - 0.5 && b.left < t.right - 0.5;
+      });
+    }).map(tag => tag.textContent),
+    // the page scrolls sideways: something is wider than the screen
+    page_width: document.documentElement.scrollWidth,
+    screen_width: window.innerWidth,
   };
 }"""
