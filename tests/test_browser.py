@@ -89,14 +89,13 @@ def server(site):
         yield s
 
 
-@pytest.fixture(scope="session")
-def visited(browser, server):
-    """One visit per page, shared by the checks below: page URL -> (Visit, DOM report)."""
+def _visits(browser, server, viewport=None):
+    """page URL -> (Visit, DOM report), each page visited once at this screen size."""
     cache = {}
 
     def get(url):
         if url not in cache:
-            visit = Visit(browser, server.url + url)
+            visit = Visit(browser, server.url + url, viewport=viewport)
             try:
                 visit.open()
                 cache[url] = visit, visit.inspect()
@@ -105,24 +104,18 @@ def visited(browser, server):
         return cache[url]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def visited(browser, server):
+    """One visit per page at 1280 px, shared by the checks below."""
+    return _visits(browser, server)
 
 
 @pytest.fixture(scope="session")
 def phone_visited(browser, server):
     """Like `visited`, on a phone's screen (390 x 844 CSS px)."""
-    cache = {}
-
-    def get(url):
-        if url not in cache:
-            visit = Visit(browser, server.url + url, viewport=PHONE)
-            try:
-                visit.open()
-                cache[url] = visit, visit.inspect()
-            finally:
-                visit.close()
-        return cache[url]
-
-    return get
+    return _visits(browser, server, PHONE)
 
 
 @pytest.mark.site
