@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT / "tools"))  # tools/ is not a package
 from browser import (  # noqa: E402  the harness shared with tools/screenshots.py
     ALL_TYPESET_JS,
     BROWSER_CANDIDATES,
+    PHONE,
     PlaywrightTimeout,
     SiteServer,
     Visit,
@@ -54,7 +55,6 @@ def page_urls(docs=DOCS):
 
 
 PAGES = page_urls()
-PHONE = {"width": 390, "height": 844}
 
 
 def _no_browser(message):
@@ -114,7 +114,7 @@ def visited(browser, server):
 
 @pytest.fixture(scope="session")
 def phone_visited(browser, server):
-    """Like `visited`, on a phone's screen (390 x 844 CSS px)."""
+    """Like `visited`, on a phone's screen (tools/browser.py's PHONE)."""
     return _visits(browser, server, PHONE)
 
 

@@ -47,6 +47,8 @@ BROWSER_CANDIDATES = [
 ]
 # A laptop screen; mkdocs-material shows the navigation sidebar from 1220 px wide.
 VIEWPORT = {"width": 1280, "height": 900}
+# A phone screen (CSS px), for the checks that a page reads on one.
+PHONE = {"width": 390, "height": 844}
 
 
 def find_chromium():
