@@ -20,13 +20,17 @@ Each `OpInfo` gathers what every table-driven test needs to know about one op:
 - `unsupported`: torch arguments we accept only at their default (NotImplementedError);
 - `exact_vs_torch`: the results that equal torch's bit for bit on every sample (a selection or
   a reshape computes nothing), and `kernel_exact`: whether the kernel equals the lesson bit for
-  bit (otherwise within the precision policy: a summation order may differ).
+  bit (otherwise within the precision policy: a summation order may differ);
+- `naive_work`: for an op with loop versions (`<op>_naive`, `<op>_backward_naive`, impl
+  "naive"), the number of inner-loop steps a sample costs them; they run on every sample of at
+  most NAIVE_WORK steps (Python loops: about a microsecond a step).
 
 Tests that iterate it: test_parity (torch autograd), test_properties (hypothesis),
 test_finite_differences (finite differences, adjoint test), test_gradcheck, test_bad_input,
 test_interface_parity, test_kernels (kernel vs lesson). A new op is one new record in `OPS`.
 """
 
+import importlib
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -41,6 +45,7 @@ from backprop_ref import functional, kernels
 
 DTYPES = (np.float64, np.float32)
 IMPLEMENTATIONS = {"lesson": functional, "kernel": kernels}
+NAIVE_WORK = 5000  # inner-loop steps: the loop versions run on the samples that cost at most this
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,11 +109,29 @@ class OpInfo:
     exact_vs_torch: tuple = ()  # "output", "grad_input", ...: equal to torch's bit for bit
     kernel_exact: bool = False
     nan_semantics: bool = False  # torch's NaN rule is pinned: hypothesis draws NaN too
+    naive_work: Callable[[Sample], int] | None = None  # the loop versions' cost of a sample
 
     def ours(self, impl="lesson"):
-        """(forward, backward) of the lesson or the kernel, by name."""
+        """(forward, backward) of the lesson, the kernel or the loop version ("naive")."""
+        if impl == "naive":  # in the op's module: backprop_ref.functional exports the lesson
+            module = importlib.import_module(f"{functional.__name__}.{self.name}")
+            return getattr(module, self.name + "_naive"), getattr(
+                module, self.name + "_backward_naive"
+            )
         module = IMPLEMENTATIONS[impl]
         return getattr(module, self.name), getattr(module, self.name + "_backward")
+
+    @property
+    def every_implementation(self):
+        """ "lesson" and "kernel", and "naive" when the op has loop versions."""
+        return (*IMPLEMENTATIONS, "naive") if self.naive_work else tuple(IMPLEMENTATIONS)
+
+    def implementations(self, sample):
+        """The implementations a sample is checked on: the loop versions only on the samples
+        small enough for Python loops."""
+        if self.naive_work is not None and self.naive_work(sample) > NAIVE_WORK:
+            return tuple(IMPLEMENTATIONS)
+        return self.every_implementation
 
     def sample_list(self, dtype):
         """The samples for one dtype, built once per session from a fixed seed."""
@@ -773,6 +796,11 @@ def _conv2d_kink_free(rng):
     yield Sample("same", (X, W, None), {"padding": "same", "dilation": (3, 1)})
 
 
+def _conv2d_naive_work(sample):
+    """Output entries x the multiply-adds of each (the loops of (1), and of its backward)."""
+    return functional.conv2d(*sample.arrays, **sample.kwargs).size * sample.arrays[1][0].size
+
+
 def _conv_error(what, change, error, name, match="", torch_rejects=True):
     return ErrorInput(what, change, error, name, match, torch_rejects)
 
@@ -914,6 +942,7 @@ CONV2D = OpInfo(
         bad_grad("unbatched for a batch", np.zeros((6, 6, 6))),
         bad_grad("batched for an unbatched input", np.zeros((1, 6, 6, 6)), {"input": a(4, 6, 6)}),
     ),
+    naive_work=_conv2d_naive_work,
 )
 
 
@@ -1171,6 +1200,13 @@ def _max_pool2d_kink_free(rng):
     yield Sample("unbatched", (spaced(rng, (2, 5, 5)),), {"kernel_size": 2})
 
 
+def _max_pool2d_naive_work(sample):
+    """Windows x taps (the loops of (1))."""
+    kwargs = {**sample.kwargs, "return_indices": False}
+    kH, kW = _pair(kwargs["kernel_size"])
+    return functional.max_pool2d(*sample.arrays, **kwargs).size * kH * kW
+
+
 def _pool_error(what, change, error, name, match="", torch_rejects=True):
     return ErrorInput(what, change, error, name, match, torch_rejects)
 
@@ -1343,6 +1379,7 @@ MAX_POOL2D = OpInfo(
     exact_vs_torch=("output",),
     kernel_exact=True,
     nan_semantics=True,
+    naive_work=_max_pool2d_naive_work,
 )
 
 
@@ -1456,6 +1493,12 @@ BY_NAME = {op.name: op for op in OPS}
 
 def op_ids(ops=OPS):
     return [op.name for op in ops]
+
+
+def every_implementation(ops=OPS):
+    """pytest.param-ready pairs (op, impl) for each op's lesson, kernel and loop version."""
+    cases = [(op, impl) for op in ops for impl in op.every_implementation]
+    return cases, [f"{op.name}-{impl}" for op, impl in cases]
 
 
 def every_sample(ops=OPS, dtypes=DTYPES):

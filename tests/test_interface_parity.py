@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from op_table import IMPLEMENTATIONS, OPS, op_ids
+from op_table import IMPLEMENTATIONS, OPS, every_implementation, op_ids
 
 from backprop_ref import functional, kernels
 
@@ -77,14 +77,15 @@ def test_max_pool2d_text_matches_the_function_behind_the_dispatch():
     assert parameters(F._max_pool2d) == signature_from_text(op.torch_signature)
 
 
-@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
-@pytest.mark.parametrize("op", OPS, ids=op_ids())
+IMPLS, IMPL_IDS = every_implementation()  # the loop versions (conv2d_naive, ...) too
+
+
+@pytest.mark.parametrize(("op", "impl"), IMPLS, ids=IMPL_IDS)
 def test_forward_has_torchs_parameters(op, impl):
     assert parameters(op.ours(impl)[0]) == torch_parameters(op)
 
 
-@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
-@pytest.mark.parametrize("op", OPS, ids=op_ids())
+@pytest.mark.parametrize(("op", "impl"), IMPLS, ids=IMPL_IDS)
 def test_backward_takes_grad_output_then_the_forwards_parameters(op, impl):
     forward, backward = op.ours(impl)
     assert parameters(backward) == [("grad_output", inspect.Parameter.empty), *parameters(forward)]

@@ -1,10 +1,11 @@
-"""Witness 1: every sample of the op table, lesson and kernel, against torch autograd.
+"""Witness 1: every sample of the op table, lesson and kernel (and the loop versions on the
+small samples), against torch autograd.
 
 For each op (tests/op_table.py), each of its samples, in float64 and float32: the forward's
 outputs and every gradient of the backward, with a random upstream gradient (never ones; or the
 sample's own, NaN and inf included), compared through backprop_ref.precision, and bit for bit
 where the op selects or reshapes (relu, max_pool2d's output, flatten) or the sample's sums are
-exact. torch runs once per sample; both implementations are compared with that run, and a
+exact. torch runs once per sample; every implementation is compared with that run, and a
 failure reports each implementation that fails.
 """
 
@@ -12,7 +13,7 @@ import inspect
 
 import numpy as np
 import pytest
-from op_table import DTYPES, IMPLEMENTATIONS, OPS, every_sample, op_ids
+from op_table import DTYPES, NAIVE_WORK, OPS, every_sample, op_ids
 from support import check_ours, run_torch
 
 # ours, like numpy: inf - inf and an empty mean warn (torch is silent); the values are compared
@@ -25,11 +26,11 @@ CASES, IDS = every_sample()
 
 @pytest.mark.parametrize(("op", "dtype", "sample"), CASES, ids=IDS)
 def test_matches_torch(op, dtype, sample):
-    """torch once; then the lesson and the kernel, each reported if it fails."""
+    """torch once; then the lesson, the kernel and the loop version, each reported if it fails."""
     index = op.sample_list(dtype).index(sample)
     expected = run_torch(op, sample, np.random.default_rng(index))
     failures = []
-    for impl in IMPLEMENTATIONS:
+    for impl in op.implementations(sample):
         try:
             check_ours(op, impl, sample, expected)
         except Exception as error:  # the other implementation is checked too
@@ -68,3 +69,16 @@ def test_samples_cover_the_hard_shapes(op):
     arrays = [x for s in samples for x in s.arrays if isinstance(x, np.ndarray)]
     assert any(x.size == 0 for x in arrays), f"{op.name}: no empty sample"
     assert any(not x.flags.c_contiguous for x in arrays), f"{op.name}: no strided sample"
+
+
+LOOPED = [op for op in OPS if op.naive_work]  # the ops with loop versions
+
+
+@pytest.mark.parametrize("op", LOOPED, ids=op_ids(LOOPED))
+def test_loop_versions_meet_the_hard_cases(op):
+    """The loop versions run on enough samples, ties, NaN, unbatched and empty ones among them."""
+    samples = [s for dtype in DTYPES for s in op.sample_list(dtype)]
+    small = [s.name for s in samples if op.naive_work(s) <= NAIVE_WORK]
+    assert len(small) >= 40, f"{op.name}: the loop versions run on {len(small)} samples only"
+    for word in ["unbatched", "empty", "nan", "every argument"]:
+        assert any(word in name for name in small), f"{op.name}_naive: no small {word!r} sample"

@@ -1,5 +1,5 @@
-"""Witness 1 at scale: every op of the table, lesson and kernel, against torch autograd on
-drawn calls.
+"""Witness 1 at scale: every op of the table, lesson and kernel (and the loop versions on the
+small draws), against torch autograd on drawn calls.
 
 Each record's hypothesis strategy (tests/op_table.py) draws shapes and arguments from the space
 torch accepts, values from a seed; a random upstream gradient comes from another seed. The
@@ -18,16 +18,17 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from op_table import IMPLEMENTATIONS, NAN, OPS, SEEDS, STYLES, op_ids
+from op_table import NAN, OPS, SEEDS, STYLES, op_ids
 from support import check_ours, run_torch
 
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 
 
 def compare_with_torch(op, sample, seed):
-    """torch once, then the lesson and the kernel against it (the same upstream gradient)."""
+    """torch once, then the lesson, the kernel and the loop version (when the draw is small
+    enough for it) against it, with the same upstream gradient."""
     expected = run_torch(op, sample, np.random.default_rng(seed))
-    for impl in IMPLEMENTATIONS:
+    for impl in op.implementations(sample):
         check_ours(op, impl, sample, expected)
 
 
