@@ -62,6 +62,21 @@ def test_two_layer_passes(dtype):
     assert proc.stdout.rstrip().splitlines()[-1].startswith("PASS")
 
 
+def test_classify_prints_each_epoch_beside_torch_and_passes():
+    proc = run("classify", "--epochs", "2", "--batch", "64", "--lr", "0.05", "--dtype", "float64")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:3] == ["epoch", "loss", "ours"]
+    for epoch, line in zip((1, 2), lines[1:3], strict=True):
+        number, loss_ours, loss_torch, acc_ours, acc_torch, rel, params = line.split()
+        assert int(number) == epoch and acc_ours.endswith("%") and acc_torch.endswith("%")
+        assert abs(float(loss_ours) - float(loss_torch)) <= 1e-6 and float(rel) < 1e-10
+        assert float(params) < 1e-10
+    table = rows(proc.stdout)
+    assert set(table) == {"loss,", *NAMES}  # "loss, every step": the row name's first word
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("PASS")
+
+
 def test_same_seed_same_report():
     assert run("two-layer", "--steps", "3").stdout == run("two-layer", "--steps", "3").stdout
 
@@ -77,6 +92,9 @@ def test_same_seed_same_report():
         (["lenet", "--dtype", "float16"], "invalid choice: 'float16'"),
         (["two-layer", "--steps", "0"], "the number of steps must be >= 1"),
         (["two-layer", "--batch", "2"], "unrecognized arguments: --batch 2"),
+        (["classify", "--epochs", "0"], "the number of epochs must be >= 1, got 0"),
+        (["classify", "--lr", "-0.1"], "the learning rate must be > 0 and finite, got -0.1"),
+        (["classify", "--lr", "fast"], "expected a number, got 'fast'"),
         (["three-layer"], "invalid choice: 'three-layer'"),
         ([], "the following arguments are required: COMMAND"),
     ],
@@ -89,15 +107,18 @@ def test_bad_arguments_exit_2_with_a_message(args, message):
     assert proc.stdout == ""
 
 
-@pytest.mark.parametrize("args", [["--help"], ["lenet", "--help"], ["two-layer", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["lenet", "--help"], ["two-layer", "--help"], ["classify", "--help"]]
+)
 def test_help_explains_each_command(args):
     proc = run(*args)
     assert proc.returncode == 0
     text = " ".join(proc.stdout.split())  # argparse wraps lines anywhere
     for word in {
-        "--help": ["lenet", "two-layer", "rtol 1e-10, atol 1e-12", "rtol 1e-5, atol 1e-5"],
+        "--help": ["lenet", "two-layer", "classify", "rtol 1e-10, atol 1e-12", "atol 1e-5"],
         "lenet": ["--batch", "--seed", "--dtype", "MSELoss", "(N, 1, 32, 32)"],
         "two-layer": ["--steps", "--seed", "--dtype", "reduction sum", "1e-4", "500"],
+        "classify": ["--epochs", "--batch", "--lr", "--dtype", "momentum 0.9", "judges the first"],
     }[args[0]]:
         assert word in text, (word, proc.stdout)
     if args == ["--help"]:
