@@ -336,10 +336,12 @@ def run_classify(args, torch):
     for epoch in range(1, args.epochs + 1):
         losses = []
         steps = batches(len(X_train), args.batch, epoch, args.seed)
-        for index in tqdm(steps, desc=f"epoch {epoch}", leave=False, unit="batch"):
+        for index in tqdm(steps, desc=f"epoch {epoch}", leave=False, unit="batch", disable=None):
             ours, theirs = run.step(X_train[index], y_train[index])
             if epoch <= JUDGED_EPOCHS:
-                report.compare("loss, every step", np.asarray(ours), np.asarray(theirs))
+                report.compare(
+                    "loss, every step", np.asarray(ours, args.dtype), np.asarray(theirs, args.dtype)
+                )
             losses.append((ours, theirs))
         if epoch == JUDGED_EPOCHS:
             for name, param in run.torch_net.named_parameters():
