@@ -371,6 +371,11 @@ def cross_entropy_backward_atomic(
         op, input, target, weight, size_average, ignore_index, reduce, reduction, label_smoothing
     )
     dL = _grad_output(grad_output, c, op)
+    with np.errstate(invalid="ignore"):  # inf x 0 where every target is ignored: masked out
+        return _atomic(dL, c).reshape(np.shape(input))
+
+
+def _atomic(dL, c):
     logP = _log_softmax(c.X, 1)
     W = np.ones(c.C, c.X.dtype) if c.W is None else c.W
     eps, C = c.eps, c.C
@@ -386,5 +391,5 @@ def cross_entropy_backward_atomic(
             dlogP = dlogP + np.where(keep[:, None], -(eps / C) * c.class_shaped(W) * s, 0)
         dX = _log_softmax_backward(dlogP, logP, 1)  # (6)
         # --8<-- [end:ce-atomic]
-        return dX.reshape(np.shape(input))
-    return _log_softmax_backward(dlogP, logP, 1).reshape(np.shape(input))
+        return dX
+    return _log_softmax_backward(dlogP, logP, 1)

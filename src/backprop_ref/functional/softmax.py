@@ -64,6 +64,8 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
 
 def _log_softmax(X, d):
+    if X.size == 0:  # no row to normalize (and no log of an empty sum)
+        return X.copy()
     # --8<-- [start:log-softmax-forward]
     Z = _shifted(X, d)  # z_i = x_i - max x <= 0
     logP = Z - np.log(np.exp(Z).sum(axis=d, keepdims=True))  # (4): the sum is >= 1, no log 0
