@@ -283,7 +283,7 @@ def cross_entropy(
     smooth = np.where(keep, -(logP * W).sum(axis=1), 0)  # -sum_c w_c log p_nc, 0 if ignored
     L = (1 - eps) * nll + _reduce(smooth, total, c.reduction) * (eps / C)  # (8)
     # --8<-- [end:ce-forward]
-    return _unbatch(L, c)
+    return _unbatch(np.asarray(L), c)
 
 
 def _effective_target(c):

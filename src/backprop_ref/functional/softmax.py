@@ -51,7 +51,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     E = np.exp(_shifted(X, d))  # exp(x_i - max x): the max cancels in the ratio
     P = E / E.sum(axis=d, keepdims=True)  # (1)
     # --8<-- [end:softmax-forward]
-    return P
+    return np.asarray(P)  # a 0-d input gives a 0-d array, not a numpy scalar
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -70,7 +70,7 @@ def _log_softmax(X, d):
     Z = _shifted(X, d)  # z_i = x_i - max x <= 0
     logP = Z - np.log(np.exp(Z).sum(axis=d, keepdims=True))  # (4): the sum is >= 1, no log 0
     # --8<-- [end:log-softmax-forward]
-    return logP
+    return np.asarray(logP)
 
 
 def softmax_backward(grad_output, input, dim=None, _stacklevel=3, dtype=None):
@@ -88,7 +88,7 @@ def softmax_backward(grad_output, input, dim=None, _stacklevel=3, dtype=None):
     # --8<-- [start:softmax-backward]
     dX = P * (dP - (dP * P).sum(axis=d, keepdims=True))  # (3)
     # --8<-- [end:softmax-backward]
-    return dX
+    return np.asarray(dX)
 
 
 def log_softmax_backward(grad_output, input, dim=None, _stacklevel=3, dtype=None):
@@ -108,4 +108,4 @@ def _log_softmax_backward(dY, logP, d):
     # --8<-- [start:log-softmax-backward]
     dX = dY - np.exp(logP) * dY.sum(axis=d, keepdims=True)  # (6)
     # --8<-- [end:log-softmax-backward]
-    return dX
+    return np.asarray(dX)
