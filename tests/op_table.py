@@ -110,6 +110,17 @@ class OpInfo:
     kernel_exact: bool = False
     nan_semantics: bool = False  # torch's NaN rule is pinned: hypothesis draws NaN too
     naive_work: Callable[[Sample], int] | None = None  # the loop versions' cost of a sample
+    # when torch's differentiable arguments depend on the call (cross_entropy: target and
+    # weight only for class probabilities): arguments by name -> the differentiable names
+    differentiable_if: Callable[[dict], tuple] | None = None
+
+    def differentiable_in(self, call):
+        """The differentiable arrays of one call: a Sample, or the arguments by name."""
+        if self.differentiable_if is None:
+            return self.differentiable
+        if isinstance(call, Sample):
+            call = dict(zip(self.arrays, call.arrays, strict=True))
+        return self.differentiable_if(call)
 
     def ours(self, impl="lesson"):
         """(forward, backward) of the lesson, the kernel or the loop version ("naive")."""
@@ -1486,8 +1497,416 @@ FLATTEN = OpInfo(
 
 
 # =============================================================================================
+# softmax and log_softmax (one sample generator for both)
 
-OPS = (LINEAR, RELU, MSE_LOSS, CONV2D, MAX_POOL2D, FLATTEN)
+
+def _softmax_samples(rng, dtype):
+    def s(name, X, **kw):
+        return Sample(name, (X,), kw)
+
+    for shape, dim in [
+        ((5,), 0),
+        ((4, 5), 1),
+        ((4, 5), 0),
+        ((4, 5), -1),
+        ((2, 3, 4), 1),
+        ((2, 3, 4), -1),
+        ((2, 3, 4), 0),
+        ((2, 3, 4, 5), 1),
+        ((1, 7), 1),
+        ((3, 1), 1),  # one class: p = 1, the gradient is 0
+        ((), 0),
+        ((), -1),
+    ]:
+        yield s(f"{shape} dim={dim}", values(rng, shape, dtype), dim=dim)
+    yield s("ties", values(rng, (6, 5), dtype, "integers"), dim=1)
+    yield s("all equal", np.full((3, 4), 2.5, dtype), dim=1)
+    X = np.array([[1000.0, -1000.0, 0.0], [1000.0, 1000.0, -1000.0], [-1000.0] * 3], dtype)
+    yield s("+-1000", X, dim=1)
+    yield s("+-1000 columns", X, dim=0)
+    yield s("empty dim", np.zeros((2, 0, 3), dtype), dim=1)
+    yield s("empty rows", np.zeros((2, 0, 3), dtype), dim=2)
+    yield s("strided", values(rng, (4, 10), dtype)[:, ::2], dim=1)
+    yield s("fortran", np.asfortranarray(values(rng, (5, 6), dtype)), dim=0)
+    yield s("numpy int dim", values(rng, (3, 4), dtype), dim=np.int64(-1))
+    yield s("_stacklevel", values(rng, (3, 4), dtype), dim=1, _stacklevel=5)
+    yield s("wide", values(rng, (16, 100), dtype) * 5, dim=1)
+
+
+@st.composite
+def _softmax_strategy(draw, styles=STYLES):
+    shape = tuple(draw(st.lists(st.integers(0, 4), max_size=4)))
+    span = max(len(shape), 1)
+    return _drawn(draw, [shape], {"dim": draw(st.integers(-span, span - 1))}, styles)
+
+
+def _softmax_kink_free(rng):
+    yield Sample("rows", (rng.standard_normal((3, 4)),), {"dim": 1})
+    yield Sample("middle dim", (rng.standard_normal((2, 3, 2)),), {"dim": 1})
+
+
+def _softmax_record(name, torch_fn):
+    return OpInfo(
+        name=name,
+        torch=torch_fn,
+        arrays=("input",),
+        differentiable=("input",),
+        samples=_softmax_samples,
+        strategy=_softmax_strategy,
+        kink_free=_softmax_kink_free,
+        valid={"input": a(2, 3), "dim": 1},
+        error_inputs=(
+            ErrorInput("dim 2", {"dim": 2}, ValueError, "dim", r"out of range \[-2, 1\]"),
+            ErrorInput("dim -3", {"dim": -3}, ValueError, "dim", "out of range"),
+            ErrorInput("dim 1.0", {"dim": 1.0}, TypeError, "dim", "must be an int"),
+            ErrorInput("dim '1'", {"dim": "1"}, TypeError, "dim", "must be an int"),
+            ErrorInput("input a list", {"input": [[1.0, 2.0]]}, TypeError, "input", "ndarray"),
+            ErrorInput(
+                "integer input", {"input": np.zeros((2, 3), np.int64)}, TypeError, "input", "int64"
+            ),
+            ErrorInput(
+                "input a tensor",
+                {"input": torch.zeros(2, 3, dtype=torch.float64)},
+                TypeError,
+                "input",
+                "Tensor",
+                False,
+            ),
+        ),
+        grad_output_errors=(bad_grad("transposed", np.zeros((3, 2))),),
+        unsupported=({"dtype": torch.float64},),
+        kernel_exact=True,
+    )
+
+
+SOFTMAX = _softmax_record("softmax", F.softmax)
+LOG_SOFTMAX = _softmax_record("log_softmax", F.log_softmax)
+
+
+# =============================================================================================
+# nll_loss and cross_entropy
+
+_LOSS_SHAPES = [(5,), (4, 3), (7, 5), (3, 4, 2), (2, 3, 4, 2), (2, 3, 1, 2, 2), (1, 1)]
+
+
+def _indices(rng, shape, dtype=np.int64):
+    """Class indices for an input of `shape`: (C,) -> (), (N, C, *d) -> (N, *d)."""
+    C = shape[0] if len(shape) == 1 else shape[1]
+    ishape = () if len(shape) == 1 else (shape[0], *shape[2:])
+    return np.array(rng.integers(0, C, size=ishape), dtype=dtype)
+
+
+def _classes(shape):
+    return shape[0] if len(shape) == 1 else shape[1]
+
+
+def _class_index_samples(rng, dtype, smoothing=False):
+    """The samples nll_loss and cross_entropy share: class-index targets."""
+    eps_choices = [0.0, 0.1, 1.0] if smoothing else [0.0]
+
+    def s(name, X, T, W=None, grad_output=None, **kw):
+        return Sample(name, (X, T, W), kw, grad_output)
+
+    for shape, reduction, weighted in itertools.product(_LOSS_SHAPES, REDUCTIONS, [False, True]):
+        X, T = values(rng, shape, dtype), _indices(rng, shape)
+        W = np.array(rng.random(_classes(shape)) + 0.5, dtype) if weighted else None
+        kw = {"reduction": reduction}
+        eps = eps_choices[len(shape) % len(eps_choices)]
+        if eps:
+            kw["label_smoothing"] = eps
+        yield s(f"{shape} {reduction}{' weight' if weighted else ''} eps={eps}", X, T, W, **kw)
+    # ignored targets: the default -100, and an ignore_index that is a real class
+    X = values(rng, (6, 4), dtype)
+    T = np.array([0, -100, 3, 3, -100, 1])
+    W = np.array([0.5, 2.0, 1.0, 3.0], dtype)
+    for reduction, eps in itertools.product(REDUCTIONS, eps_choices):
+        kw = {"reduction": reduction, "label_smoothing": eps} if eps else {"reduction": reduction}
+        yield s(f"some ignored {reduction} eps={eps}", X, T, W, **kw)
+        yield s(
+            f"ignore_index=3 {reduction}", X, np.array([0, 1, 3, 3, 2, 1]), W, ignore_index=3, **kw
+        )
+        # every target ignored: "mean" is 0/0 = NaN in torch, the gradient zeros
+        yield s(f"all ignored {reduction} eps={eps}", X, np.full(6, -100), None, **kw)
+        yield s(f"all ignored weight {reduction}", X, np.full(6, 2), W, ignore_index=2, **kw)
+    # an ignore_index outside [0, C) that no target uses; a numpy int
+    yield s("ignore_index 7", X, _indices(rng, X.shape), ignore_index=np.int64(7))
+    # a class of weight zero
+    W0 = np.array([0.0, 1.0, 2.0, 1.0], dtype)
+    yield s("a zero weight", X, np.array([0, 1, 2, 3, 0, 1]), W0)
+    # uint8 targets (torch's Byte), unbatched with scalar target
+    yield s("uint8 target", X, _indices(rng, X.shape, np.uint8))
+    for reduction in REDUCTIONS:
+        yield s(
+            f"unbatched {reduction}", values(rng, (5,), dtype), np.array(3), reduction=reduction
+        )
+    # ties and +-1000 logits: log-sum-exp stays finite
+    yield s("ties", values(rng, (8, 5), dtype, "integers"), _indices(rng, (8, 5)))
+    big = np.array([[1000.0, -1000.0, 0.0], [-1000.0, -1000.0, -1000.0], [1000.0, 1000.0, 0.0]])
+    yield s("+-1000", big.astype(dtype), np.array([1, 2, 0]))
+    # an empty batch: "mean" is NaN, "sum" 0
+    for reduction in REDUCTIONS:
+        Z = np.zeros((0, 3), dtype)
+        yield s(f"empty {reduction}", Z, np.zeros(0, np.int64), reduction=reduction)
+    yield s("strided", values(rng, (5, 8), dtype)[:, ::2], _indices(rng, (5, 4)), reduction="sum")
+
+
+def _nll_loss_samples(rng, dtype):
+    yield from _class_index_samples(rng, dtype)
+
+
+def _cross_entropy_samples(rng, dtype):
+    yield from _class_index_samples(rng, dtype, smoothing=True)
+
+    def s(name, X, T, W=None, **kw):
+        return Sample(name, (X, T, W), kw)
+
+    # class probabilities: normalized, not normalized (torch takes them as they are), one-hot
+    for shape, reduction, weighted in itertools.product(
+        [(5,), (4, 3), (3, 4, 2), (2, 3, 2, 2)], REDUCTIONS, [False, True]
+    ):
+        X = values(rng, shape, dtype)
+        P = rng.random(shape)
+        P = P / P.sum(axis=0 if len(shape) == 1 else 1, keepdims=True)
+        W = np.array(rng.random(_classes(shape)) + 0.5, dtype) if weighted else None
+        kw = {"reduction": reduction, "label_smoothing": 0.2 if weighted else 0.0}
+        yield s(
+            f"probabilities {shape} {reduction}{' weight' if weighted else ''}",
+            X,
+            P.astype(dtype),
+            W,
+            **kw,
+        )
+    X = values(rng, (4, 3), dtype)
+    yield s("probabilities not summing to 1", X, np.array(rng.random((4, 3)) * 3, dtype))
+    yield s("one-hot probabilities", X, np.eye(3, dtype=dtype)[[0, 2, 1, 1]])
+    yield s(
+        "probabilities +-1000",
+        np.array([[1000.0, -1000.0, 0.0]] * 2, dtype),
+        np.array([[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]], dtype),
+        label_smoothing=0.1,
+    )
+    for reduction in REDUCTIONS:
+        Z = np.zeros((0, 3), dtype)
+        yield s(
+            f"probabilities empty {reduction}", Z, Z.copy(), np.ones(3, dtype), reduction=reduction
+        )
+
+
+@st.composite
+def _loss_strategy(draw, styles=STYLES, probabilities=False):
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=4)))
+    dtype, style, seed = draw(st.sampled_from(DTYPES)), draw(styles), draw(SEEDS)
+    rng = np.random.default_rng(seed)
+    X = values(rng, shape, dtype, style)
+    C = _classes(shape)
+    if probabilities and draw(st.booleans()):
+        T = np.array(rng.random(shape), dtype)
+        ignore = -100
+    else:
+        T = _indices(rng, shape)
+        ignore = draw(st.sampled_from([-100, 0]))
+    W = np.array(rng.random(C) + 0.1, dtype) if draw(st.booleans()) else None
+    kw = {"reduction": draw(st.sampled_from(REDUCTIONS)), "ignore_index": ignore}
+    if probabilities:
+        kw["label_smoothing"] = draw(st.sampled_from([0.0, 0.25]))
+    return Sample("drawn", (X, T, W), kw)
+
+
+def _nll_loss_kink_free(rng):
+    X, T, W = rng.standard_normal((5, 4)), np.array([0, 3, -100, 1, 3]), rng.random(4) + 0.5
+    for reduction in REDUCTIONS:
+        yield Sample(f"weight, ignored {reduction}", (X, T, W), {"reduction": reduction})
+    yield Sample("k-dim", (rng.standard_normal((2, 3, 2, 2)), _indices(rng, (2, 3, 2, 2)), None))
+
+
+def _cross_entropy_kink_free(rng):
+    yield from _nll_loss_kink_free(rng)
+    X, T, W = rng.standard_normal((5, 4)), np.array([0, 3, -100, 1, 3]), rng.random(4) + 0.5
+    yield Sample("smoothing", (X, T, W), {"label_smoothing": 0.2})
+    P = rng.random((3, 4, 2))
+    for reduction in REDUCTIONS:
+        yield Sample(
+            f"probabilities {reduction}",
+            (rng.standard_normal((3, 4, 2)), P, rng.random(4) + 0.5),
+            {"reduction": reduction, "label_smoothing": 0.1},
+        )
+
+
+def _differentiable_if(call):
+    """torch differentiates the probability formula in the target and the weight too."""
+    T = call.get("target")
+    if isinstance(T, np.ndarray) and T.dtype.kind == "f":
+        return ("input", "target", "weight")
+    return ("input",)
+
+
+_T = np.array([0, 2, 1, 0])
+
+
+def _loss_errors(op):
+    rows = [
+        ErrorInput(
+            "target 3 of 3 classes",
+            {"target": np.array([0, 3, 1, 0])},
+            IndexError,
+            "target",
+            "target 3 is out of range for 3 classes",
+        ),
+        ErrorInput(
+            "target -1", {"target": np.array([0, -1, 1, 0])}, IndexError, "target", r"-1 .*\[0, 2\]"
+        ),
+        ErrorInput(
+            "target too short",
+            {"target": np.array([0, 1])},
+            ValueError,
+            "target",
+            r"\(4,\).*\(2,\)",
+        ),
+        ErrorInput(
+            "target 2-D", {"target": np.zeros((4, 1), np.int64)}, ValueError, "target", r"\(4, 1\)"
+        ),
+        ErrorInput("int32 target", {"target": _T.astype(np.int32)}, TypeError, "target", "int32"),
+        ErrorInput("target a list", {"target": [0, 2, 1, 0]}, TypeError, "target", "ndarray"),
+        ErrorInput(
+            "0-d input", {"input": a(), "target": np.array(0)}, ValueError, "input", r"\(C,\)"
+        ),
+        ErrorInput(
+            "integer input",
+            {"input": np.zeros((4, 3), np.int64)},
+            TypeError,
+            "input",
+            "float32 or float64",
+        ),
+        ErrorInput("input a list", {"input": [[0.0] * 3] * 4}, TypeError, "input", "ndarray"),
+        ErrorInput("weight of 2", {"weight": a(2)}, ValueError, "weight", r"\(3,\).*\(2,\)"),
+        ErrorInput("weight (3, 1)", {"weight": a(3, 1)}, ValueError, "weight", r"\(3, 1\)"),
+        ErrorInput(
+            "weight float32", {"weight": a(3, dtype=np.float32)}, TypeError, "weight float32"
+        ),
+        ErrorInput("unknown reduction", {"reduction": "avg"}, ValueError, "reduction", "one of"),
+        ErrorInput("reduction None", {"reduction": None}, ValueError, "reduction", "None"),
+        ErrorInput("ignore_index 1.0", {"ignore_index": 1.0}, TypeError, "ignore_index", "int"),
+        ErrorInput("ignore_index True", {"ignore_index": True}, TypeError, "ignore_index", "int"),
+        ErrorInput(
+            "target a tensor", {"target": torch.tensor(_T)}, TypeError, "target", "Tensor", False
+        ),
+    ]
+    if op == "nll_loss":
+        rows.append(
+            ErrorInput("float target", {"target": a(4, 3)}, TypeError, "target", "class indices")
+        )
+    else:
+        rows += [
+            ErrorInput(
+                "float target (4,)",
+                {"target": a(4)},
+                ValueError,
+                "target",
+                r"class probabilities must have the input's shape \(4, 3\)",
+            ),
+            ErrorInput(
+                "float target (4, 2)", {"target": a(4, 2)}, ValueError, "target", r"\(4, 2\)"
+            ),
+            ErrorInput(
+                "integer target of the input's shape",
+                {"target": np.zeros((4, 3), np.int64)},
+                ValueError,
+                "target",
+                r"\(4,\)",
+            ),
+            ErrorInput(
+                "probabilities and ignore_index 0",
+                {"target": np.full((4, 3), 1 / 3), "ignore_index": 0},
+                ValueError,
+                "ignore_index",
+                "class-index targets",
+            ),
+            ErrorInput(
+                "label_smoothing 1.5",
+                {"label_smoothing": 1.5},
+                ValueError,
+                "label_smoothing",
+                "between 0.0 and 1.0",
+            ),
+            ErrorInput(
+                "label_smoothing '0.1'",
+                {"label_smoothing": "0.1"},
+                TypeError,
+                "label_smoothing",
+                "float",
+            ),
+            # torch takes these; we refuse on purpose (docs/layers/cross_entropy.md)
+            ErrorInput(
+                "label_smoothing -0.1",
+                {"label_smoothing": -0.1},
+                ValueError,
+                "label_smoothing",
+                "between",
+                False,
+            ),
+            ErrorInput(
+                "label_smoothing True",
+                {"label_smoothing": True},
+                TypeError,
+                "label_smoothing",
+                "float",
+                False,
+            ),
+            ErrorInput(
+                "float32 probabilities",
+                {"target": np.full((4, 3), 1 / 3, np.float32)},
+                TypeError,
+                "target float32",
+                torch_rejects=False,
+            ),
+        ]
+    return tuple(rows)
+
+
+def _loss_record(name, torch_fn, samples, kink_free, probabilities):
+    valid = {"input": a(4, 3), "target": _T, "weight": a(3) ** 2, "reduction": "mean"}
+    valid["ignore_index"] = -100
+    return OpInfo(
+        name=name,
+        torch=torch_fn,
+        arrays=("input", "target", "weight"),
+        differentiable=("input", "target", "weight") if probabilities else ("input",),
+        differentiable_if=_differentiable_if if probabilities else None,
+        samples=samples,
+        strategy=lambda styles=STYLES: _loss_strategy(styles, probabilities),
+        kink_free=kink_free,
+        valid=valid,
+        error_inputs=_loss_errors(name),
+        grad_output_errors=(
+            bad_grad("mean, one per sample", np.zeros(4)),
+            bad_grad("none, 0-d", np.array(1.0), {"reduction": "none"}),
+            bad_grad("none, shaped like the input", np.zeros((4, 3)), {"reduction": "none"}),
+        ),
+        unsupported=({"size_average": True}, {"reduce": False}),
+        kernel_exact=True,
+    )
+
+
+NLL_LOSS = _loss_record("nll_loss", F.nll_loss, _nll_loss_samples, _nll_loss_kink_free, False)
+CROSS_ENTROPY = _loss_record(
+    "cross_entropy", F.cross_entropy, _cross_entropy_samples, _cross_entropy_kink_free, True
+)
+
+
+# =============================================================================================
+
+OPS = (
+    LINEAR,
+    RELU,
+    MSE_LOSS,
+    CONV2D,
+    MAX_POOL2D,
+    FLATTEN,
+    SOFTMAX,
+    LOG_SOFTMAX,
+    NLL_LOSS,
+    CROSS_ENTROPY,
+)
 BY_NAME = {op.name: op for op in OPS}
 
 

@@ -45,7 +45,7 @@ def partials(op, impl, sample):
     return [
         (name, *partial(i))
         for i, (name, x) in enumerate(zip(op.arrays, arrays, strict=True))
-        if x is not None and name in op.differentiable
+        if x is not None and name in op.differentiable_in(sample)
     ]
 
 

@@ -26,7 +26,7 @@ def positional(backward, sample, op):
     tensors for the differentiable arrays, the sample's value or the default for the rest."""
     params = list(inspect.signature(backward).parameters.values())[1:]
     args = [
-        None if x is None else torch.tensor(x, requires_grad=name in op.differentiable)
+        None if x is None else torch.tensor(x, requires_grad=name in op.differentiable_in(sample))
         for x, name in zip(sample.arrays, op.arrays, strict=True)
     ]
     for p in params[len(sample.arrays) :]:

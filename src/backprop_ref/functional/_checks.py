@@ -84,3 +84,16 @@ def flag(value, name, op):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{op}: {name} must be a bool, got {value!r} ({type(value).__name__})")
     return bool(value)
+
+
+def dim(value, name, shape, op):
+    """A dim in torch's range [-max(ndim, 1), max(ndim, 1) - 1], as a non-negative index."""
+    value = integer(value, name, op)
+    span = max(len(shape), 1)  # a 0-d input counts as one dim, as in torch
+    if not -span <= value < span:
+        # AxisError is both a ValueError and an IndexError (torch raises IndexError here)
+        raise np.exceptions.AxisError(
+            f"{op}: {name}={value} is out of range [{-span}, {span - 1}] for an input of "
+            f"shape {shape}"
+        )
+    return value % span

@@ -12,15 +12,7 @@ from . import _checks
 
 def _dim(value, name, shape, op):
     """A dim in torch's range [-max(ndim, 1), max(ndim, 1) - 1], as a non-negative index."""
-    value = _checks.integer(value, name, op)
-    span = max(len(shape), 1)  # a 0-d input counts as one dim, as in torch
-    if not -span <= value < span:
-        # AxisError is both a ValueError and an IndexError (torch raises IndexError here)
-        raise np.exceptions.AxisError(
-            f"{op}: {name}={value} is out of range [{-span}, {span - 1}] for an input of "
-            f"shape {shape}"
-        )
-    return value % span
+    return _checks.dim(value, name, shape, op)
 
 
 def _flat_shape(X, start_dim, end_dim, op):

@@ -3,12 +3,25 @@ tuned for speed. Chapter: docs/performance.md (every trick here, with the gain i
 
 The models and the benchmark call these; the chapters include the lesson in functional/.
 Each kernel is tested equal to its lesson on the op table (tests/test_kernels.py).
-flatten and mse_loss are the lesson's own code: no trick measured a gain worth a second copy.
+flatten, mse_loss, softmax, log_softmax, nll_loss and cross_entropy are the lesson's own code:
+no trick measured a gain worth a second copy.
 """
 
 from .. import functional as _lesson
+from ..functional.cross_entropy import (  # noqa: F401
+    cross_entropy,
+    cross_entropy_backward,
+    nll_loss,
+    nll_loss_backward,
+)
 from ..functional.flatten import flatten, flatten_backward  # noqa: F401
 from ..functional.mse_loss import mse_loss, mse_loss_backward  # noqa: F401
+from ..functional.softmax import (  # noqa: F401
+    log_softmax,
+    log_softmax_backward,
+    softmax,
+    softmax_backward,
+)
 from .conv2d import conv2d, conv2d_backward  # noqa: F401
 from .linear import linear, linear_backward  # noqa: F401
 from .max_pool2d import max_pool2d, max_pool2d_backward  # noqa: F401
