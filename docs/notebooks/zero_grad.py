@@ -100,7 +100,7 @@ assert ups[1] > 1000 and ahead < 500 and b[:blown].min() > 18 and g[999] < 12 an
 # loop's, then stops improving: it oscillates between about 18.4 and 26, never reaching the
 # values the correct loop passes on its way down (almost steady: its loss goes up at 58 of
 # the 4,500 steps, none before step 979, and never by more than 0.003). After about 2,300
-# steps the forgetful loop jumps to a worse band (about 27 to 35), and from about step 4,000
+# steps the forgetful loop jumps to a worse band (mostly 27 to 35), and from about step 4,000
 # the oscillation grows without bound, up to overflow.
 
 # %%
