@@ -152,3 +152,70 @@ def test_input_and_weight_gradients_alone_bad_input(call, exc, match):
     dY = np.zeros((2, 4, 6, 6))
     with pytest.raises(exc, match=match):
         call(X, W, dY)
+
+
+def _pad_or_crop(a, axis, before, after):
+    """Zeros before and after along `axis`; a negative amount crops instead."""
+    a = np.moveaxis(a, axis, 0)
+    a = np.pad(a, [(max(before, 0), max(after, 0))] + [(0, 0)] * (a.ndim - 1))
+    a = a[max(-before, 0) : a.shape[0] - max(-after, 0)]
+    return np.moveaxis(a, 0, axis)
+
+
+def _grad_input_by_4c(dY, W, input_hw, stride, padding, dilation, groups):
+    """The chapter's (4c): dY spread with s-1 zeros, padded d(k-1)-P before and d(k-1)-P+r
+    after (r: the rows the floor of (2) dropped), correlated at stride 1 and dilation d with
+    the flipped kernel whose axes are exchanged group by group. Returns dX and r."""
+    N, C_out, H_out, W_out = dY.shape
+    spread = np.zeros((N, C_out, (H_out - 1) * stride[0] + 1, (W_out - 1) * stride[1] + 1))
+    spread[:, :, :: stride[0], :: stride[1]] = dY
+    r = []
+    for axis in (0, 1):
+        size, k = input_hw[axis], W.shape[2 + axis]
+        s, P, d = stride[axis], padding[axis], dilation[axis]
+        r.append((size + 2 * P - d * (k - 1) - 1) % s)
+        spread = _pad_or_crop(spread, 2 + axis, d * (k - 1) - P, d * (k - 1) - P + r[-1])
+    _, C_g, kH, kW = W.shape
+    flipped = W[:, :, ::-1, ::-1].reshape(groups, C_out // groups, C_g, kH, kW)
+    flipped = flipped.swapaxes(1, 2).reshape(groups * C_g, C_out // groups, kH, kW)
+    dX = conv2d(spread, np.ascontiguousarray(flipped), dilation=dilation, groups=groups)
+    return dX, tuple(r)
+
+
+@pytest.mark.parametrize(
+    "stride, padding, dilation, groups, kernel, size, dropped",
+    [
+        ((1, 1), (0, 0), (1, 1), 1, (3, 3), (6, 7), (0, 0)),  # (4b) itself
+        ((2, 2), (0, 0), (1, 1), 1, (2, 2), (5, 5), (1, 1)),  # the stride example: row 4
+        ((2, 3), (1, 2), (1, 1), 1, (3, 2), (10, 11), (1, 1)),
+        ((1, 1), (2, 1), (2, 3), 1, (3, 2), (8, 9), (0, 0)),  # dilation alone
+        ((2, 2), (0, 1), (2, 3), 1, (3, 3), (10, 12), (1, 1)),
+        ((3, 2), (4, 1), (1, 2), 1, (2, 3), (8, 9), (2, 0)),  # P = 4 > d(k-1) = 1: a crop
+        ((3, 3), (2, 2), (2, 2), 1, (2, 2), (11, 13), (0, 2)),
+        ((2, 1), (1, 0), (1, 2), 2, (3, 2), (9, 8), (0, 0)),  # groups
+        ((3, 2), (0, 3), (2, 1), 3, (2, 4), (13, 7), (1, 1)),  # 3 groups
+    ],
+)
+def test_grad_input_is_a_correlation_with_the_flipped_kernel(
+    stride, padding, dilation, groups, kernel, size, dropped
+):
+    """(4c) in float64 equals torch's conv_transpose2d with output_padding = r,
+    torch.nn.grad.conv2d_input, torch autograd and our conv2d_backward."""
+    rng = np.random.default_rng(11)
+    C_in, C_out = 2 * groups, 3 * groups
+    X = rng.standard_normal((2, C_in, *size))
+    W = rng.standard_normal((C_out, C_in // groups, *kernel))
+    kw = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
+    x = torch.tensor(X, requires_grad=True)
+    y = F.conv2d(x, torch.tensor(W), **kw)
+    dY = rng.standard_normal(tuple(y.shape))  # random upstream gradient
+    y.backward(torch.tensor(dY))
+
+    dX, r = _grad_input_by_4c(dY, W, size, stride, padding, dilation, groups)
+    assert r == dropped
+    by_transpose = F.conv_transpose2d(torch.tensor(dY), torch.tensor(W), output_padding=r, **kw)
+    by_nn_grad = torch.nn.grad.conv2d_input(X.shape, torch.tensor(W), torch.tensor(dY), **kw)
+    ours, _, _ = conv2d_backward(dY, X, W, **kw)
+    for theirs in (by_transpose, by_nn_grad, x.grad):
+        np.testing.assert_allclose(dX, theirs.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours, dX, rtol=1e-10, atol=1e-12)
