@@ -133,6 +133,17 @@ def test_equation_numbers_clear_of_formulas_and_page_fits(visited, phone_visited
 
 
 @pytest.mark.site
+@pytest.mark.parametrize("url", PAGES)
+def test_code_fits_its_block_at_desktop_width(visited, url):
+    """At 1280 px a 100-column line (src/'s line length) fits its code block, in Markdown pages
+    and notebook cells alike: no block scrolls sideways."""
+    _, dom = visited(url)
+    assert not dom["code_overflow"], f"{url}: code wider than its block at 1280 px:\n" + (
+        "\n".join(dom["code_overflow"])
+    )
+
+
+@pytest.mark.site
 def test_every_built_page_is_checked(site):
     built = {
         str(p.parent.relative_to(site)) + "/"

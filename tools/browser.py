@@ -216,6 +216,12 @@ INSPECT_JS = r"""() => {
         return b.width > 0 && t.left < b.right - 0.5 && b.left < t.right - 0.5;
       });
     }).map(tag => tag.textContent),
+    // code blocks (Markdown's pre > code, notebook cells' pre) whose lines are wider than
+    // the block: the reader has to scroll them sideways
+    code_overflow: [...document.querySelectorAll('.md-content pre > code, .jupyter-wrapper pre')]
+      .filter(el => el.scrollWidth > el.clientWidth && el.checkVisibility())
+      .map(el => `${el.scrollWidth} > ${el.clientWidth} px: ` + el.textContent.split('\n')
+        .reduce((a, l) => (l.length > a.length ? l : a), '').trim().slice(0, 60)),
     // the page scrolls sideways: something is wider than the screen
     page_width: document.documentElement.scrollWidth,
     screen_width: window.innerWidth,

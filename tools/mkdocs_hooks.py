@@ -1,4 +1,5 @@
-"""mkdocs hooks: serve KaTeX from the npm package (no CDN) and keep notebook pages offline.
+"""mkdocs hooks: serve KaTeX from the npm package (no CDN), keep notebook pages offline, and
+label output blocks.
 
 `make` runs `npm ci`, which puts the pinned KaTeX into node_modules/; this hook adds its files to
 the site as `assets/vendor/katex/...`. Nothing third-party is committed.
@@ -21,6 +22,20 @@ NOTEBOOK_MATHJAX = re.compile(
 )
 
 
+# A fence after pytest-codeblocks' expected-output marker shows what the block above printed
+# (`<!-- output -->` marks one pytest does not compare). On the page it is labelled "Output",
+# with the title bar pymdownx.highlight gives a fence's `title="..."`, and gets the class
+# `output` (extra.css).
+OUTPUT_BLOCK = re.compile(
+    r"(<!--\s*(?:pytest-codeblocks:expected-output|output)\s*-->\s*)"
+    r'<div class="([^"]*\bhighlight\b[^"]*)">'
+)
+
+
+def _label_output(m):
+    return f'{m.group(1)}<div class="{m.group(2)} output"><span class="filename">Output</span>'
+
+
 def on_files(files, config):
     if not (KATEX / "katex.min.js").is_file():
         raise PluginError(
@@ -36,4 +51,5 @@ def on_files(files, config):
 
 
 def on_page_content(html, page, config, files):
-    return NOTEBOOK_MATHJAX.sub("", html)
+    html = NOTEBOOK_MATHJAX.sub("", html)
+    return OUTPUT_BLOCK.sub(_label_output, html)
