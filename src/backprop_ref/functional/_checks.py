@@ -60,6 +60,22 @@ def grad_like(grad_output, expected_shape, op):
         )
 
 
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def reduction(reduction, size_average, reduce, op):
+    """A loss's reduction= (one of REDUCTIONS); torch's deprecated size_average and reduce are
+    accepted only at their default None."""
+    if size_average is not None or reduce is not None:
+        raise NotImplementedError(
+            f"{op}: size_average and reduce are deprecated in torch; use reduction= instead "
+            f"(got size_average={size_average!r}, reduce={reduce!r})"
+        )
+    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    return reduction
+
+
 def integer(value, name, op, what="an int"):
     """A Python or numpy int (not a bool: torch rejects stride=True), as an int."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):

@@ -13,7 +13,6 @@ import numpy as np
 from . import _checks
 from .softmax import _log_softmax, _log_softmax_backward
 
-REDUCTIONS = ("mean", "sum", "none")
 INDEX_DTYPES = (np.dtype(np.int64), np.dtype(np.uint8))  # torch's Long and Byte
 
 
@@ -39,11 +38,7 @@ class _Call(NamedTuple):
 
 
 def _check(op, input, target, weight, size_average, ignore_index, reduce, reduction, eps=0.0):
-    if size_average is not None or reduce is not None:
-        raise NotImplementedError(
-            f"{op}: size_average and reduce are deprecated in torch; use reduction= instead "
-            f"(got size_average={size_average!r}, reduce={reduce!r})"
-        )
+    _checks.reduction(reduction, size_average, reduce, op)
     X = _checks.array(input, "input", op)
     if X.ndim == 0:
         raise ValueError(
@@ -57,8 +52,6 @@ def _check(op, input, target, weight, size_average, ignore_index, reduce, reduct
             f"{op}: weight must have one entry per class, shape ({C},), got {W.shape} "
             f"(input {X.shape})"
         )
-    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     ignore_index = _checks.integer(ignore_index, "ignore_index", op)
     if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, (int, float, np.floating)):
         raise TypeError(f"{op}: label_smoothing must be a float, got {eps!r}")

@@ -7,16 +7,13 @@ import numpy as np
 
 from . import _checks
 
-REDUCTIONS = ("mean", "sum", "none")
-
 
 def _check(input, target, size_average, reduce, reduction, weight, op):
-    _unsupported(size_average, reduce, weight, op)
+    _checks.reduction(reduction, size_average, reduce, op)
+    _unsupported(weight, op)
     X = _checks.array(input, "input", op)
     T = _checks.array(target, "target", op)
     _checks.same_dtype(op, input=X, target=T)
-    if not isinstance(reduction, str) or reduction not in REDUCTIONS:
-        raise ValueError(f"{op}: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if X.shape != T.shape:
         # torch broadcasts with a warning; a shape mismatch is almost always a bug
         # (the classic: (N, 1) predictions against (N,) targets), so we refuse it.
@@ -70,12 +67,7 @@ def mse_loss_backward(
     return dX, dT
 
 
-def _unsupported(size_average, reduce, weight, op):
-    if size_average is not None or reduce is not None:
-        raise NotImplementedError(
-            f"{op}: size_average and reduce are deprecated in torch; use reduction= instead "
-            f"(got size_average={size_average!r}, reduce={reduce!r})"
-        )
+def _unsupported(weight, op):
     if weight is not None:
         # torch 2.13's weighted form divides "mean" by sum(weight), not numel; not covered here
         raise NotImplementedError(

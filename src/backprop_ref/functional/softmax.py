@@ -34,6 +34,14 @@ def _check(input, dim, _stacklevel, dtype, op):
     return X, (d if X.ndim else None)  # axis None: a 0-d input is its own (one-element) row
 
 
+def _upstream(grad_output, X, op):
+    """grad_output as an array of X's dtype and shape (softmax and log_softmax keep shapes)."""
+    dG = _checks.array(grad_output, "grad_output", op)
+    _checks.same_dtype(op, grad_output=dG, input=X)
+    _checks.grad_like(dG, X.shape, op)
+    return dG
+
+
 def _shifted(X, d):
     """X minus its largest entry along d: every exponent is <= 0, so exp never overflows."""
     m = np.max(X, axis=d, keepdims=True, initial=-np.inf)  # initial: a row may be empty
@@ -47,6 +55,10 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
     dtype is supported only at its default None.
     """
     X, d = _check(input, dim, _stacklevel, dtype, "softmax")
+    return _softmax(X, d)
+
+
+def _softmax(X, d):
     # --8<-- [start:softmax-forward]
     E = np.exp(_shifted(X, d))  # exp(x_i - max x): the max cancels in the ratio
     P = E / E.sum(axis=d, keepdims=True)  # (1)
@@ -80,11 +92,8 @@ def softmax_backward(grad_output, input, dim=None, _stacklevel=3, dtype=None):
     """
     op = "softmax_backward"
     X, d = _check(input, dim, _stacklevel, dtype, op)
-    dP = _checks.array(grad_output, "grad_output", op)
-    _checks.same_dtype(op, grad_output=dP, input=X)
-    _checks.grad_like(dP, X.shape, op)
-    E = np.exp(_shifted(X, d))
-    P = E / E.sum(axis=d, keepdims=True)
+    dP = _upstream(grad_output, X, op)
+    P = _softmax(X, d)
     # --8<-- [start:softmax-backward]
     dX = P * (dP - (dP * P).sum(axis=d, keepdims=True))  # (3)
     # --8<-- [end:softmax-backward]
@@ -98,9 +107,7 @@ def log_softmax_backward(grad_output, input, dim=None, _stacklevel=3, dtype=None
     """
     op = "log_softmax_backward"
     X, d = _check(input, dim, _stacklevel, dtype, op)
-    dY = _checks.array(grad_output, "grad_output", op)
-    _checks.same_dtype(op, grad_output=dY, input=X)
-    _checks.grad_like(dY, X.shape, op)
+    dY = _upstream(grad_output, X, op)
     return _log_softmax_backward(dY, _log_softmax(X, d), d)
 
 
