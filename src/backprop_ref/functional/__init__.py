@@ -3,18 +3,34 @@
 One op family per module, one chapter per module (docs/layers/<module>.md).
 """
 
+from .avg_pool2d import (
+    adaptive_avg_pool2d,
+    adaptive_avg_pool2d_backward,
+    avg_pool2d,
+    avg_pool2d_backward,
+)
+from .batch_norm import batch_norm, batch_norm_backward
 from .conv2d import conv2d, conv2d_backward
 from .flatten import flatten, flatten_backward
+from .layer_norm import layer_norm, layer_norm_backward
 from .linear import linear, linear_backward
 from .max_pool2d import max_pool2d, max_pool2d_backward
 from .mse_loss import mse_loss, mse_loss_backward
 from .relu import relu, relu_backward
 
 __all__ = [
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool2d_backward",
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "batch_norm",
+    "batch_norm_backward",
     "conv2d",
     "conv2d_backward",
     "flatten",
     "flatten_backward",
+    "layer_norm",
+    "layer_norm_backward",
     "linear",
     "linear_backward",
     "max_pool2d",
