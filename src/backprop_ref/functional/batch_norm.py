@@ -53,8 +53,9 @@ def _setup(input, running_mean, running_var, weight, bias, training, momentum, e
             f"{op}: Expected more than 1 value per channel when training, got input of shape "
             f"{X.shape}"
         )
-    if training and eps <= 0:
-        raise ValueError(f"{op}: eps must be positive during training, got {eps}")
+    if eps < 0 or (training and eps == 0):
+        when = "positive during training" if training else "non-negative"
+        raise ValueError(f"{op}: eps must be {when}, got {eps}")
     return X, given, training, float(momentum), float(eps), axes, M
 
 
