@@ -1707,9 +1707,11 @@ def _layer_norm_samples(rng, dtype):
         ((2, 3, 4), 2),
         ((2, 3, 4, 5), 3),
         ((3, 7), 2),
-        ((4, 1), 1),
     ]:
         yield s(f"{shape} last {K}", values(rng, shape, dtype), K)
+    # a group of one element: X_hat = 0, and dX = 0 exactly in (8); torch's float32 sum leaves
+    # a rounding error times 1/sqrt(eps), so eps is not tiny here
+    yield s("a group of one", values(rng, (4, 1), dtype), 1, eps=0.1)
     for weight, bias in [(False, False), (True, False), (False, True)]:
         yield s(f"weight {weight} bias {bias}", values(rng, (3, 6), dtype), 1, weight, bias)
     X = values(rng, (4, 6), dtype)
@@ -1737,6 +1739,8 @@ def _layer_norm_strategy(draw, styles=STYLES):
     weight = group if draw(st.booleans()) else None
     bias = group if draw(st.booleans()) else None
     eps = draw(st.sampled_from([1e-5, 1e-3, 0.1]))
+    if np.prod(group) == 1:  # X_hat = 0: torch's float32 rounding error times 1/sqrt(eps)
+        eps = 0.1
     return _drawn(draw, [shape, weight, bias], {"normalized_shape": group, "eps": eps}, styles)
 
 
@@ -2039,9 +2043,9 @@ def _adaptive_avg_pool2d_samples(rng, dtype):
     yield s("None columns, a list", X, [5, None])
     yield s("larger than the input", X, (9, 13))  # windows repeat input rows
     yield s("much larger", values(rng, (1, 1, 2, 3), dtype), (5, 7))
-    yield s("output 0", X, (0, 3))
     yield s("unbatched", values(rng, (3, 5, 6), dtype), (2, 4))
-    yield s("empty channels", np.zeros((2, 0, 4, 4), dtype), 2)
+    # output 0 and no channels: torch's forward takes them, its backward refuses them
+    # (tests/functional/test_avg_pool2d.py checks ours against torch's forward there)
     yield s("empty batch", np.zeros((0, 2, 4, 4), dtype), 3)
     yield s("strided", values(rng, (2, 4, 9, 8), dtype)[:, 1::2, ::2], (2, 3))
     yield s("integers", values(rng, (2, 2, 8, 8), dtype, "integers"), 4, exact=True)
@@ -2050,7 +2054,7 @@ def _adaptive_avg_pool2d_samples(rng, dtype):
 @st.composite
 def _adaptive_avg_pool2d_strategy(draw, styles=STYLES):
     H, W = draw(st.integers(1, 6)), draw(st.integers(1, 6))
-    out = draw(st.tuples(st.none() | st.integers(0, 8), st.none() | st.integers(0, 8)))
+    out = draw(st.tuples(st.none() | st.integers(1, 8), st.none() | st.integers(1, 8)))
     output_size = out[0] if out[0] is not None and out[0] == out[1] else out
     batch = draw(st.sampled_from([(), (1,), (2,)]))
     return _drawn(

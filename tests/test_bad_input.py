@@ -136,7 +136,9 @@ def test_backward_rejects_a_bad_grad_output(op, row, impl):
 
     def torch_backward():
         leaves = {
-            k: torch.tensor(v, requires_grad=True) if isinstance(v, np.ndarray) else v
+            k: torch.tensor(v, requires_grad=k in op.differentiable)
+            if isinstance(v, np.ndarray)
+            else v
             for k, v in kwargs.items()
         }
         with quiet_torch():
