@@ -122,6 +122,11 @@ class OpInfo:
             call = dict(zip(self.arrays, call.arrays, strict=True))
         return self.differentiable_if(call)
 
+    def by_name(self, arrays, kwargs):
+        """A call's arguments by name: the arrays under their parameter names, then the rest
+        (layer_norm's arrays are not its first parameters: normalized_shape comes between)."""
+        return {**dict(zip(self.arrays, arrays, strict=True)), **kwargs}
+
     def ours(self, impl="lesson"):
         """(forward, backward) of the lesson, the kernel or the loop version ("naive")."""
         if impl == "naive":  # in the op's module: backprop_ref.functional exports the lesson
@@ -1894,6 +1899,624 @@ CROSS_ENTROPY = _loss_record(
 
 
 # =============================================================================================
+# batch_norm
+#
+# The samples' arrays are read-only, and training mode writes the running statistics in place:
+# training samples pass running_mean = running_var = None (torch allows it; the output and the
+# gradients do not depend on them), evaluation samples pass them (only read). The in-place
+# update itself, against torch's, over several calls: tests/functional/test_batch_norm.py.
+
+
+def _bn_stats(rng, C, dtype):
+    """Running statistics as a trained model holds them: any mean, a positive variance."""
+    return values(rng, (C,), dtype), np.array(rng.random(C) + 0.5, dtype)
+
+
+def _batch_norm_samples(rng, dtype):
+    def s(name, X, weight=True, bias=True, training=True, **kwargs):
+        C = X.shape[1]
+        w = values(rng, (C,), dtype) if weight else None
+        b = values(rng, (C,), dtype) if bias else None
+        rm, rv = _bn_stats(rng, C, dtype) if not training else (None, None)
+        return Sample(name, (X, rm, rv, w, b), {"training": training, **kwargs})
+
+    # (N, C), (N, C, L), (N, C, H, W), (N, C, D, H, W); N = 2 the smallest batch; odd sizes
+    shapes = [(2, 3), (7, 4), (2, 3, 5), (1, 2, 3), (3, 2, 5, 7), (2, 3, 1, 1), (2, 2, 2, 3, 2)]
+    for shape, training in itertools.product(shapes, [True, False]):
+        X = values(rng, shape, dtype)
+        yield s(f"{shape} {'training' if training else 'eval'}", X, training=training)
+    for weight, bias in [(False, False), (True, False), (False, True)]:
+        for training in (True, False):
+            yield s(
+                f"weight {weight} bias {bias} training {training}",
+                values(rng, (4, 3, 2), dtype),
+                weight,
+                bias,
+                training,
+            )
+    yield s("one value per channel, eval", values(rng, (1, 3), dtype), training=False)
+    # a constant channel: variance 0, X_hat = 0 and sigma = sqrt(eps); eps matters
+    X = values(rng, (5, 3, 2), dtype)
+    X[:, 1] = 2.5
+    yield s("constant channel", X)
+    yield s("constant channel, eps 1e-2", X, eps=1e-2)
+    yield s("constant channel, eval", X, training=False)
+    X = values(rng, (2, 3), dtype)
+    X[1] = X[0]  # N = 2, equal rows: every channel constant
+    yield s("two equal rows", X)
+    # large values of both signs (the spread large, not the mean: float32 holds them)
+    yield s("large values", values(rng, (6, 3, 4), dtype) * 1e4)
+    yield s("large values, eval", values(rng, (6, 3, 4), dtype) * 1e4, training=False)
+    yield s("eps and momentum", values(rng, (3, 2, 4), dtype), eps=1e-3, momentum=0.3)
+    yield s("eval, eps 0", values(rng, (3, 2, 4), dtype), training=False, eps=0.0, momentum=0.5)
+    yield s("integer eps", values(rng, (3, 2, 4), dtype), eps=1)
+    yield s("strided", values(rng, (6, 6, 5), dtype)[::2, ::3, 1:])
+    yield s("strided, eval", values(rng, (6, 3, 5), dtype).transpose(2, 1, 0), training=False)
+    # an empty batch: an empty output, zero weight and bias gradients (torch too)
+    yield s("empty batch", np.zeros((0, 3), dtype))
+    yield s("empty batch, eval", np.zeros((0, 3, 4), dtype), training=False)
+
+
+@st.composite
+def _batch_norm_strategy(draw, styles=STYLES):
+    N, C = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    spatial = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    training = draw(st.booleans())
+    if training and N * int(np.prod(spatial)) == 1:
+        N = 2  # torch needs more than one value per channel in training
+    dtype, style, seed = draw(st.sampled_from(DTYPES)), draw(styles), draw(SEEDS)
+    rng = np.random.default_rng(seed)
+    X = values(rng, (N, C, *spatial), dtype, style)
+    w = values(rng, (C,), dtype, style) if draw(st.booleans()) else None
+    b = values(rng, (C,), dtype, style) if draw(st.booleans()) else None
+    rm, rv = (None, None) if training else _bn_stats(rng, C, dtype)
+    eps = draw(st.sampled_from([1e-5, 1e-3, 0.1]))
+    return Sample("drawn", (X, rm, rv, w, b), {"training": training, "eps": eps})
+
+
+def _batch_norm_kink_free(rng):
+    X, w, b = rng.standard_normal((4, 3, 2)), rng.standard_normal(3), rng.standard_normal(3)
+    yield Sample("training", (X, None, None, w, b), {"training": True})
+    yield Sample(
+        "training, 4-d",
+        (rng.standard_normal((2, 2, 3, 2)), None, None, None, None),
+        {"training": True},
+    )
+    rm, rv = rng.standard_normal(3), rng.random(3) + 0.5
+    yield Sample("eval", (X, rm, rv, w, b), {"training": False})
+
+
+def _bn_error(what, change, error, name, match="", torch_rejects=True):
+    return ErrorInput(what, change, error, name, match, torch_rejects)
+
+
+BATCH_NORM = OpInfo(
+    name="batch_norm",
+    torch=F.batch_norm,
+    arrays=("input", "running_mean", "running_var", "weight", "bias"),
+    differentiable=("input", "weight", "bias"),
+    samples=_batch_norm_samples,
+    strategy=_batch_norm_strategy,
+    kink_free=_batch_norm_kink_free,
+    # evaluation mode: torch writes nothing into the valid call's (shared-memory) arrays
+    valid={
+        "input": a(4, 3),
+        "running_mean": a(3),
+        "running_var": np.abs(a(3)) + 0.5,
+        "weight": a(3),
+        "bias": a(3),
+        "training": False,
+        "momentum": 0.1,
+        "eps": 1e-5,
+    },
+    error_inputs=(
+        _bn_error("1-d input", {"input": a(3)}, ValueError, "input", r"\(N, C, \*\), got \(3,\)"),
+        _bn_error("input a list", {"input": [[1.0, 2.0, 3.0]]}, TypeError, "input", "ndarray"),
+        _bn_error(
+            "integer input",
+            {"input": np.ones((4, 3), np.int64)},
+            TypeError,
+            "input",
+            "float32 or float64",
+        ),
+        _bn_error(
+            "running_mean of 4 for 3 channels",
+            {"running_mean": a(4)},
+            ValueError,
+            "running_mean",
+            r"\(3,\), got \(4,\)",
+        ),
+        _bn_error("running_var of 2", {"running_var": a(2)}, ValueError, "running_var", r"\(2,\)"),
+        _bn_error("weight of 4", {"weight": a(4)}, ValueError, "weight", r"\(4,\)"),
+        _bn_error(
+            "running_mean None in eval",
+            {"running_mean": None},
+            ValueError,
+            "running_mean",
+            "evaluation mode",
+        ),
+        _bn_error(
+            "running_var None in eval",
+            {"running_var": None},
+            ValueError,
+            "running_var",
+            "evaluation mode",
+        ),
+        _bn_error(
+            "one value per channel in training",
+            {"input": a(1, 3), "training": True, "running_mean": None, "running_var": None},
+            ValueError,
+            "input",
+            "Expected more than 1 value per channel when training",
+        ),
+        _bn_error(
+            "one value per channel, 4-d",
+            {"input": a(1, 3, 1, 1), "training": True, "running_mean": None, "running_var": None},
+            ValueError,
+            "input",
+            r"\(1, 3, 1, 1\)",
+        ),
+        _bn_error("eps negative", {"eps": -1.0}, ValueError, "eps", "non-negative"),
+        _bn_error(
+            "eps 0 in training",
+            {"eps": 0.0, "training": True, "running_mean": None, "running_var": None},
+            ValueError,
+            "eps",
+            "positive during training",
+        ),
+        _bn_error("eps None", {"eps": None}, TypeError, "eps", "float"),
+        _bn_error("momentum None", {"momentum": None}, TypeError, "momentum", "None"),
+        _bn_error("momentum a string", {"momentum": "0.1"}, TypeError, "momentum", "float"),
+        _bn_error("training 1", {"training": 1}, TypeError, "training", "bool"),
+        _bn_error(
+            "input float32, the rest float64",
+            {"input": a(4, 3, dtype=np.float32)},
+            TypeError,
+            "input float32",
+        ),
+        _bn_error(
+            "weight float32",
+            {"weight": a(3, dtype=np.float32)},
+            TypeError,
+            "weight float32",
+        ),
+        # torch accepts these; we refuse on purpose (docs/layers/batch_norm.md)
+        _bn_error("2-D bias", {"bias": a(1, 3)}, ValueError, "bias", r"\(1, 3\)", False),
+        _bn_error(
+            "input a tensor",
+            {"input": torch.zeros(4, 3, dtype=torch.float64)},
+            TypeError,
+            "input",
+            "Tensor",
+            False,
+        ),
+    ),
+    grad_output_errors=(bad_grad("transposed", np.zeros((3, 4))),),
+)
+
+
+# =============================================================================================
+# layer_norm
+
+
+def _layer_norm_samples(rng, dtype):
+    def s(name, X, K, weight=True, bias=True, **kwargs):
+        shape = X.shape[X.ndim - K :]
+        w = values(rng, shape, dtype) if weight else None
+        b = values(rng, shape, dtype) if bias else None
+        return Sample(name, (X, w, b), {"normalized_shape": shape, **kwargs})
+
+    # (input shape, how many trailing dims make a group): a token's features, a whole
+    # (C, H, W) image, the last two dims, a 1-D input, a group of one element
+    for shape, K in [
+        ((4, 5), 1),
+        ((5,), 1),
+        ((2, 3, 4), 1),
+        ((2, 3, 4), 2),
+        ((2, 3, 4, 5), 3),
+        ((3, 7), 2),
+    ]:
+        yield s(f"{shape} last {K}", values(rng, shape, dtype), K)
+    # a group of one element: X_hat = 0, and dX = 0 exactly in (8); torch's float32 sum leaves
+    # a rounding error times 1/sqrt(eps), so eps is not tiny here
+    yield s("a group of one", values(rng, (4, 1), dtype), 1, eps=0.1)
+    for weight, bias in [(False, False), (True, False), (False, True)]:
+        yield s(f"weight {weight} bias {bias}", values(rng, (3, 6), dtype), 1, weight, bias)
+    X = values(rng, (4, 6), dtype)
+    X[2] = -1.5  # a constant row: variance 0, eps matters
+    yield s("constant row", X, 1)
+    yield s("constant row, eps 0.1", X, 1, eps=0.1)
+    yield s("large values", values(rng, (3, 8), dtype) * 1e4, 1)
+    X = values(rng, (2, 3, 4), dtype)
+    yield Sample(
+        "normalized_shape a list",
+        (X, values(rng, (3, 4), dtype), None),
+        {"normalized_shape": [3, 4]},
+    )
+    yield s("strided", values(rng, (6, 8), dtype)[::2, 1::2], 1)
+    yield s("transposed", values(rng, (5, 4, 3), dtype).transpose(2, 1, 0), 2)
+    yield s("empty batch", np.zeros((0, 5), dtype), 1)
+    yield s("empty group", np.zeros((3, 0), dtype), 1)
+
+
+@st.composite
+def _layer_norm_strategy(draw, styles=STYLES):
+    shape = tuple(draw(st.lists(st.integers(1, 4), min_size=1, max_size=4)))
+    K = draw(st.integers(1, len(shape)))
+    group = shape[len(shape) - K :]
+    weight = group if draw(st.booleans()) else None
+    bias = group if draw(st.booleans()) else None
+    eps = draw(st.sampled_from([1e-5, 1e-3, 0.1]))
+    if np.prod(group) == 1:  # X_hat = 0: torch's float32 rounding error times 1/sqrt(eps)
+        eps = 0.1
+    return _drawn(draw, [shape, weight, bias], {"normalized_shape": group, "eps": eps}, styles)
+
+
+def _layer_norm_kink_free(rng):
+    X, w, b = (
+        rng.standard_normal((3, 2, 4)),
+        rng.standard_normal((2, 4)),
+        rng.standard_normal((2, 4)),
+    )
+    yield Sample("last 2", (X, w, b), {"normalized_shape": (2, 4)})
+    yield Sample(
+        "last 1, no weight", (rng.standard_normal((3, 5)), None, None), {"normalized_shape": (5,)}
+    )
+
+
+LAYER_NORM = OpInfo(
+    name="layer_norm",
+    torch=F.layer_norm,
+    arrays=("input", "weight", "bias"),
+    differentiable=("input", "weight", "bias"),
+    samples=_layer_norm_samples,
+    strategy=_layer_norm_strategy,
+    kink_free=_layer_norm_kink_free,
+    valid={
+        "input": a(2, 3, 4),
+        "normalized_shape": (3, 4),
+        "weight": a(3, 4),
+        "bias": a(3, 4),
+        "eps": 1e-5,
+    },
+    error_inputs=(
+        # torch raises RuntimeError for a shape mismatch; ours is a ValueError, as every shape
+        # error of ours (test_bad_input accepts any exception from torch)
+        ErrorInput(
+            "normalized_shape not the trailing dims",
+            {"normalized_shape": (2, 3), "weight": None, "bias": None},
+            ValueError,
+            "normalized_shape",
+            r"\(2, 3\).*last 2 dims.*\(2, 3, 4\)",
+        ),
+        ErrorInput(
+            "normalized_shape longer than the input",
+            {"normalized_shape": (1, 2, 3, 4), "weight": None, "bias": None},
+            ValueError,
+            "normalized_shape",
+            r"\(2, 3, 4\)",
+        ),
+        ErrorInput(
+            "normalized_shape ()",
+            {"normalized_shape": (), "weight": None, "bias": None},
+            ValueError,
+            "normalized_shape",
+            "at least one",
+        ),
+        ErrorInput(
+            "normalized_shape an int",
+            {"normalized_shape": 4, "weight": None, "bias": None},
+            TypeError,
+            "normalized_shape",
+            "tuple or list",
+        ),
+        ErrorInput(
+            "normalized_shape of floats",
+            {"normalized_shape": (3.0, 4.0), "weight": None, "bias": None},
+            TypeError,
+            "normalized_shape",
+            "int",
+        ),
+        ErrorInput(
+            "weight of another shape",
+            {"weight": a(4)},
+            ValueError,
+            "weight",
+            r"\(3, 4\).*\(4,\)",
+        ),
+        ErrorInput("bias transposed", {"bias": a(4, 3)}, ValueError, "bias", r"\(4, 3\)"),
+        ErrorInput("input a list", {"input": [[1.0] * 4] * 3}, TypeError, "input", "ndarray"),
+        ErrorInput("eps None", {"eps": None}, TypeError, "eps", "float"),
+        ErrorInput(
+            "weight float32", {"weight": a(3, 4, dtype=np.float32)}, TypeError, "weight float32"
+        ),
+        ErrorInput(
+            "input a tensor",
+            {"input": torch.zeros(2, 3, 4, dtype=torch.float64)},
+            TypeError,
+            "input",
+            "Tensor",
+            False,
+        ),
+    ),
+    grad_output_errors=(bad_grad("one dim short", np.zeros((3, 4))),),
+)
+
+
+# =============================================================================================
+# avg_pool2d and adaptive_avg_pool2d
+
+
+def _avg_pool2d_samples(rng, dtype):
+    def s(name, X, exact=False, **kwargs):
+        return Sample(name, (X,), kwargs, exact=exact)
+
+    X = values(rng, (2, 3, 7, 6), dtype)
+    yield s("kernel 2", X, kernel_size=2)
+    yield s("kernel (3, 2), stride (2, 1)", X, kernel_size=(3, 2), stride=(2, 1))
+    yield s("overlapping, padded", X, kernel_size=3, stride=1, padding=1)
+    # ceil_mode: the last window sticks out past the padding (its divisor is clipped), and
+    # windows that start in the padding
+    for cip in (True, False):
+        yield s(
+            f"ceil_mode padded cip {cip}",
+            X,
+            kernel_size=3,
+            stride=2,
+            padding=1,
+            ceil_mode=True,
+            count_include_pad=cip,
+        )
+        yield s(
+            f"ceil_mode cip {cip}",
+            X,
+            kernel_size=(2, 4),
+            stride=(3, 3),
+            padding=(1, 2),
+            ceil_mode=True,
+            count_include_pad=cip,
+        )
+        yield s(
+            f"padding (1, 0) cip {cip}",
+            X,
+            kernel_size=(2, 3),
+            padding=(1, 0),
+            count_include_pad=cip,
+        )
+    yield s("divisor_override 5", X, kernel_size=(2, 3), divisor_override=5)
+    yield s(
+        "divisor_override -2, padded",
+        X,
+        kernel_size=3,
+        stride=2,
+        padding=1,
+        ceil_mode=True,
+        divisor_override=-2,
+    )
+    yield s(
+        "divisor_override 1, cip False",
+        X,
+        kernel_size=2,
+        padding=1,
+        count_include_pad=False,
+        divisor_override=1,
+    )
+    yield s("window the whole input", values(rng, (1, 2, 4, 5), dtype), kernel_size=(4, 5))
+    yield s("unbatched", values(rng, (3, 5, 5), dtype), kernel_size=2, stride=1)
+    yield s(
+        "odd sizes",
+        values(rng, (1, 1, 9, 11), dtype),
+        kernel_size=(3, 5),
+        stride=(2, 3),
+        padding=(1, 2),
+        ceil_mode=True,
+    )
+    yield s("stride (), list kernel", X, kernel_size=[2], stride=())
+    yield s("strided", values(rng, (2, 6, 8, 9), dtype)[:, ::2, 1:, ::2], kernel_size=2)
+    yield s("empty batch", np.zeros((0, 2, 4, 4), dtype), kernel_size=2)
+    # sums of small integers over windows of 4 (a power of two): exact
+    yield s("integers", values(rng, (2, 2, 6, 6), dtype, "integers"), exact=True, kernel_size=2)
+    X = values(rng, (1, 2, 5, 5), dtype)
+    X[0, 0, 1, 1], X[0, 1, 3, 4] = np.nan, np.inf
+    yield s("nan and inf", X, kernel_size=3, stride=2, padding=1)
+
+
+@st.composite
+def _avg_pool2d_strategy(draw, styles=STYLES):
+    kernel = draw(_pairs(1, 3))
+    stride = draw(st.none() | _pairs(1, 3))
+    pad = tuple(draw(st.integers(0, k // 2)) for k in kernel)
+    H, W = (max(1, k - 2 * p) + draw(st.integers(0, 3)) for k, p in zip(kernel, pad, strict=True))
+    batch = draw(st.sampled_from([(), (1,), (2,)]))
+    kwargs = {
+        "kernel_size": _pair_or_int(draw, kernel),
+        "stride": None if stride is None else _pair_or_int(draw, stride),
+        "padding": _pair_or_int(draw, pad),
+        "ceil_mode": draw(st.booleans()),
+        "count_include_pad": draw(st.booleans()),
+        "divisor_override": draw(st.none() | st.sampled_from([1, 3, -2])),
+    }
+    return _drawn(draw, [(*batch, draw(st.integers(1, 3)), H, W)], kwargs, styles)
+
+
+def _avg_pool2d_kink_free(rng):
+    kwargs = {"kernel_size": (3, 2), "stride": (2, 1), "padding": (1, 1), "ceil_mode": True}
+    yield Sample(
+        "every argument",
+        (rng.standard_normal((2, 2, 5, 4)),),
+        {**kwargs, "count_include_pad": False},
+    )
+    yield Sample(
+        "divisor_override",
+        (rng.standard_normal((2, 4, 4)),),
+        {"kernel_size": 2, "divisor_override": 3},
+    )
+
+
+AVG_POOL2D = OpInfo(
+    name="avg_pool2d",
+    torch=F.avg_pool2d,
+    arrays=("input",),
+    differentiable=("input",),
+    samples=_avg_pool2d_samples,
+    strategy=_avg_pool2d_strategy,
+    kink_free=_avg_pool2d_kink_free,
+    torch_signature=(
+        "avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, "
+        "count_include_pad=True, divisor_override=None)"
+    ),
+    valid={
+        "input": a(2, 3, 6, 6),
+        "kernel_size": 2,
+        "stride": 2,
+        "padding": 1,
+        "ceil_mode": False,
+        "count_include_pad": True,
+        "divisor_override": None,
+    },
+    error_inputs=(
+        _pool_error("2-d input", {"input": a(6, 6)}, ValueError, "input", r"\(6, 6\)"),
+        _pool_error(
+            "no channels", {"input": a(2, 0, 5, 6)}, ValueError, "input", r"\(2, 0, 5, 6\)"
+        ),
+        _pool_error("input a list", {"input": [[[1.0, 2.0]]]}, TypeError, "input", "ndarray"),
+        _pool_error(
+            "kernel_size 0", {"kernel_size": 0, "padding": 0}, ValueError, "kernel_size", "positive"
+        ),
+        _pool_error("kernel_size 2.0", {"kernel_size": 2.0}, TypeError, "kernel_size", "int"),
+        _pool_error(
+            "kernel_size of 3", {"kernel_size": (2, 2, 2)}, ValueError, "kernel_size", "tuple of"
+        ),
+        _pool_error("stride 0", {"stride": 0}, ValueError, "stride", "positive"),
+        _pool_error(
+            "padding more than half the kernel",
+            {"padding": 2},
+            ValueError,
+            "padding",
+            "at most half",
+        ),
+        _pool_error("padding negative", {"padding": -1}, ValueError, "padding", "non-negative"),
+        _pool_error(
+            "kernel 8 on 6 x 6",
+            {"kernel_size": 8, "padding": 0},
+            ValueError,
+            "input",
+            "does not fit",
+        ),
+        _pool_error("ceil_mode 1", {"ceil_mode": 1}, TypeError, "ceil_mode", "bool"),
+        _pool_error(
+            "count_include_pad None",
+            {"count_include_pad": None},
+            TypeError,
+            "count_include_pad",
+            "bool",
+        ),
+        _pool_error(
+            "divisor_override 0", {"divisor_override": 0}, ValueError, "divisor_override", "zero"
+        ),
+        _pool_error(
+            "divisor_override 2.0", {"divisor_override": 2.0}, TypeError, "divisor_override", "int"
+        ),
+        _pool_error(
+            "divisor_override True",
+            {"divisor_override": True},
+            TypeError,
+            "divisor_override",
+            "int",
+        ),
+        _pool_error(
+            "input a tensor",
+            {"input": torch.zeros(1, 1, 4, 4, dtype=torch.float64)},
+            TypeError,
+            "input",
+            "Tensor",
+            False,
+        ),
+    ),
+    grad_output_errors=(bad_grad("the input's shape", np.zeros((2, 3, 6, 6))),),
+)
+
+
+def _adaptive_avg_pool2d_samples(rng, dtype):
+    def s(name, X, output_size, exact=False):
+        return Sample(name, (X,), {"output_size": output_size}, exact=exact)
+
+    X = values(rng, (2, 3, 7, 10), dtype)
+    # windows of uneven lengths that overlap (7 rows into 3: 0..2, 2..4, 4..6)
+    yield s("(3, 4)", X, (3, 4))
+    yield s("an int", X, 2)
+    yield s("1: the global average", X, 1)
+    yield s("the input's size", X, (7, 10))
+    yield s("None rows", X, (None, 3))
+    yield s("None columns, a list", X, [5, None])
+    yield s("larger than the input", X, (9, 13))  # windows repeat input rows
+    yield s("much larger", values(rng, (1, 1, 2, 3), dtype), (5, 7))
+    yield s("unbatched", values(rng, (3, 5, 6), dtype), (2, 4))
+    # output 0 and no channels: torch's forward takes them, its backward refuses them
+    # (tests/functional/test_avg_pool2d.py checks ours against torch's forward there)
+    yield s("empty batch", np.zeros((0, 2, 4, 4), dtype), 3)
+    yield s("strided", values(rng, (2, 4, 9, 8), dtype)[:, 1::2, ::2], (2, 3))
+    yield s("integers", values(rng, (2, 2, 8, 8), dtype, "integers"), 4, exact=True)
+
+
+@st.composite
+def _adaptive_avg_pool2d_strategy(draw, styles=STYLES):
+    H, W = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    out = draw(st.tuples(st.none() | st.integers(1, 8), st.none() | st.integers(1, 8)))
+    output_size = out[0] if out[0] is not None and out[0] == out[1] else out
+    batch = draw(st.sampled_from([(), (1,), (2,)]))
+    return _drawn(
+        draw, [(*batch, draw(st.integers(1, 3)), H, W)], {"output_size": output_size}, styles
+    )
+
+
+def _adaptive_avg_pool2d_kink_free(rng):
+    yield Sample("(3, 2) of (5, 4)", (rng.standard_normal((2, 2, 5, 4)),), {"output_size": (3, 2)})
+    yield Sample("larger", (rng.standard_normal((2, 2, 3)),), {"output_size": (None, 5)})
+
+
+ADAPTIVE_AVG_POOL2D = OpInfo(
+    name="adaptive_avg_pool2d",
+    torch=F.adaptive_avg_pool2d,
+    arrays=("input",),
+    differentiable=("input",),
+    samples=_adaptive_avg_pool2d_samples,
+    strategy=_adaptive_avg_pool2d_strategy,
+    kink_free=_adaptive_avg_pool2d_kink_free,
+    valid={"input": a(2, 3, 6, 6), "output_size": (3, 2)},
+    error_inputs=(
+        _pool_error("2-d input", {"input": a(6, 6)}, ValueError, "input", r"\(6, 6\)"),
+        _pool_error("no rows", {"input": a(3, 0, 6)}, ValueError, "input", r"\(3, 0, 6\)"),
+        _pool_error("input a list", {"input": [[[1.0, 2.0]]]}, TypeError, "input", "ndarray"),
+        _pool_error(
+            "output_size negative",
+            {"output_size": (-1, 2)},
+            ValueError,
+            "output_size",
+            "non-negative",
+        ),
+        _pool_error(
+            "output_size of 3", {"output_size": (2, 2, 2)}, ValueError, "output_size", "tuple of 2"
+        ),
+        _pool_error(
+            "output_size of 1", {"output_size": (2,)}, ValueError, "output_size", "tuple of 2"
+        ),
+        _pool_error("output_size 2.0", {"output_size": 2.0}, TypeError, "output_size", "int"),
+        _pool_error("output_size True", {"output_size": True}, TypeError, "output_size", "int"),
+        _pool_error(
+            "input a tensor",
+            {"input": torch.zeros(1, 1, 4, 4, dtype=torch.float64)},
+            TypeError,
+            "input",
+            "Tensor",
+            False,
+        ),
+    ),
+    grad_output_errors=(bad_grad("the input's shape", np.zeros((2, 3, 6, 6))),),
+)
+
+
+# =============================================================================================
 
 OPS = (
     LINEAR,
@@ -1906,6 +2529,10 @@ OPS = (
     LOG_SOFTMAX,
     NLL_LOSS,
     CROSS_ENTROPY,
+    BATCH_NORM,
+    LAYER_NORM,
+    AVG_POOL2D,
+    ADAPTIVE_AVG_POOL2D,
 )
 BY_NAME = {op.name: op for op in OPS}
 

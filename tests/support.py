@@ -81,7 +81,7 @@ def run_torch(op, sample, rng):
     # clones: an in-place op (relu(inplace=True)) may not write to a leaf; gradients flow back
     inputs = [None if t is None else t.clone() for t in leaves]
     with quiet_torch():
-        out = op.torch(*inputs, **sample.kwargs)
+        out = op.torch(**op.by_name(inputs, sample.kwargs))
     outputs = out if isinstance(out, tuple) else (out,)
     dY = sample.grad_output
     if dY is None:
@@ -101,10 +101,10 @@ def check_ours(op, impl, sample, expected):
     arrays, kwargs = sample.arrays, sample.kwargs
     if kwargs.get("inplace"):  # the result is written into (a copy of) the input
         copies = [None if x is None else np.array(x) for x in arrays]
-        out = forward(*copies, **kwargs)
+        out = forward(**op.by_name(copies, kwargs))
         assert out is copies[0], f"{where}(inplace=True) must return its input"
     else:
-        out = forward(*arrays, **kwargs)
+        out = forward(**op.by_name(arrays, kwargs))
     outputs = out if isinstance(out, tuple) else (out,)
     assert len(outputs) == len(outputs_t), (
         f"{where}: {len(outputs)} outputs, torch has {len(outputs_t)}"
@@ -112,7 +112,7 @@ def check_ours(op, impl, sample, expected):
     for k, (ours, theirs) in enumerate(zip(outputs, outputs_t, strict=True)):
         _compare(ours, theirs, f"{where}: output" + (f" {k}" if k else ""), op, sample, "output")
 
-    grads = backward(dY, *arrays, **kwargs)
+    grads = backward(dY, **op.by_name(arrays, kwargs))
     grads = grads if isinstance(grads, tuple) else (grads,)
     assert len(grads) == len(op.arrays), f"{where}_backward: one gradient per array argument"
     for ours, theirs, x, name in zip(grads, grads_t, arrays, op.arrays, strict=True):

@@ -34,10 +34,10 @@ def partials(op, impl, sample):
 
     def partial(i):
         def f(z):
-            return forward(*arrays[:i], z, *arrays[i + 1 :], **kwargs)
+            return forward(**op.by_name((*arrays[:i], z, *arrays[i + 1 :]), kwargs))
 
         def vjp(dY):
-            grads = backward(dY, *arrays, **kwargs)
+            grads = backward(dY, **op.by_name(arrays, kwargs))
             return grads[i] if isinstance(grads, tuple) else grads
 
         return f, vjp
@@ -54,7 +54,7 @@ def partials(op, impl, sample):
 def test_numerical_gradient(op, sample, impl):
     rng = np.random.default_rng(1)
     forward = op.ours(impl)[0]
-    dY = rng.standard_normal(np.shape(forward(*sample.arrays, **sample.kwargs)))
+    dY = rng.standard_normal(np.shape(forward(**op.by_name(sample.arrays, sample.kwargs))))
     for i, (name, f, vjp) in enumerate(partials(op, impl, sample)):
         ours = vjp(dY)
         numeric = numerical_gradient(f, sample.arrays[op.arrays.index(name)], dY)

@@ -25,12 +25,13 @@ def positional(backward, sample, op):
     """The backward's arguments in order, minus grad_output (Function.apply takes no keywords):
     tensors for the differentiable arrays, the sample's value or the default for the rest."""
     params = list(inspect.signature(backward).parameters.values())[1:]
-    args = [
-        None if x is None else torch.tensor(x, requires_grad=name in op.differentiable_in(sample))
-        for x, name in zip(sample.arrays, op.arrays, strict=True)
-    ]
-    for p in params[len(sample.arrays) :]:
-        args.append(sample.kwargs.get(p.name, p.default))
+    given = op.by_name(sample.arrays, sample.kwargs)
+    args = []
+    for p in params:
+        x = given.get(p.name, p.default)
+        if p.name in op.arrays and x is not None:
+            x = torch.tensor(x, requires_grad=p.name in op.differentiable_in(sample))
+        args.append(x)
     return args
 
 
@@ -38,7 +39,8 @@ def positional(backward, sample, op):
 @pytest.mark.parametrize(("op", "sample"), CASES, ids=IDS)
 def test_gradcheck(op, sample, impl):
     forward, backward = op.ours(impl)
-    Fn = as_torch_function(forward, backward)
+    names = list(inspect.signature(forward).parameters)
+    Fn = as_torch_function(forward, backward, [names.index(n) for n in op.arrays])
     args = positional(backward, sample, op)
     assert torch.autograd.gradcheck(Fn.apply, args, eps=1e-6, atol=1e-7, rtol=1e-6)
 

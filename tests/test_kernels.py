@@ -26,9 +26,9 @@ def _results(op, impl, sample, dY):
     arrays, kwargs = sample.arrays, sample.kwargs
     if kwargs.get("inplace"):
         arrays = [None if x is None else np.array(x) for x in arrays]
-    out = forward(*arrays, **kwargs)
+    out = forward(**op.by_name(arrays, kwargs))
     outputs = out if isinstance(out, tuple) else (out,)
-    grads = backward(dY, *sample.arrays, **kwargs)
+    grads = backward(dY, **op.by_name(sample.arrays, kwargs))
     grads = grads if isinstance(grads, tuple) else (grads,)
     names = [f"output {k}" for k in range(len(outputs))] + [f"grad_{n}" for n in op.arrays]
     return dict(zip(names, (*outputs, *grads), strict=True))
@@ -37,7 +37,8 @@ def _results(op, impl, sample, dY):
 @pytest.mark.parametrize(("op", "dtype", "sample"), CASES, ids=IDS)
 def test_kernel_equals_lesson(op, dtype, sample):
     forward = op.ours("lesson")[0]
-    Y = forward(*[None if x is None else np.array(x) for x in sample.arrays], **sample.kwargs)
+    copies = [None if x is None else np.array(x) for x in sample.arrays]
+    Y = forward(**op.by_name(copies, sample.kwargs))
     Y = Y[0] if isinstance(Y, tuple) else Y
     dY = sample.grad_output
     if dY is None:

@@ -61,7 +61,7 @@ def adjoint_test(f, f_backward, x, rng, eps=1e-6):
 
 
 # --8<-- [start:as-torch-function]
-def as_torch_function(forward, backward):
+def as_torch_function(forward, backward, array_positions=None):
     """A torch.autograd.Function running our numpy `forward` and `backward`.
 
     Call it as `Fn.apply(*args)`: positional arguments in the forward's order (apply takes no
@@ -69,6 +69,8 @@ def as_torch_function(forward, backward):
     Tensors reach numpy as arrays, the other arguments (stride, "mean", None) as they are.
     `backward(grad_output, *args)` returns one gradient per array argument (a bare array when
     there is one); torch gets them in the same order, None for the non-tensor arguments.
+    `array_positions`: the positions of the array arguments, where the gradients go, when they
+    are not the first arguments (layer_norm(input, normalized_shape, weight, bias): [0, 2, 3]).
     """
     import torch  # here, not at the top: the rest of this module needs numpy only
     from torch.autograd.function import once_differentiable
@@ -92,6 +94,11 @@ def as_torch_function(forward, backward):
             if not isinstance(grads, tuple):
                 grads = (grads,)
             grads = [None if g is None else torch.from_numpy(np.array(g)) for g in grads]
+            if array_positions is not None:  # each gradient at its array's position
+                placed = [None] * len(args)
+                for position, g in zip(array_positions, grads, strict=True):
+                    placed[position] = g
+                return tuple(placed)
             # one entry per argument of forward: pad with None (stride, ...), drop the extra
             # None a backward returns for an optional argument that was not passed (bias)
             return tuple((grads + [None] * len(args))[: len(args)])

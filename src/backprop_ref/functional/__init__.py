@@ -3,9 +3,17 @@
 One op family per module, one chapter per module (docs/layers/<module>.md).
 """
 
+from .avg_pool2d import (
+    adaptive_avg_pool2d,
+    adaptive_avg_pool2d_backward,
+    avg_pool2d,
+    avg_pool2d_backward,
+)
+from .batch_norm import batch_norm, batch_norm_backward
 from .conv2d import conv2d, conv2d_backward
 from .cross_entropy import cross_entropy, cross_entropy_backward, nll_loss, nll_loss_backward
 from .flatten import flatten, flatten_backward
+from .layer_norm import layer_norm, layer_norm_backward
 from .linear import linear, linear_backward
 from .max_pool2d import max_pool2d, max_pool2d_backward
 from .mse_loss import mse_loss, mse_loss_backward
@@ -13,12 +21,20 @@ from .relu import relu, relu_backward
 from .softmax import log_softmax, log_softmax_backward, softmax, softmax_backward
 
 __all__ = [
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool2d_backward",
+    "avg_pool2d",
+    "avg_pool2d_backward",
+    "batch_norm",
+    "batch_norm_backward",
     "conv2d",
     "conv2d_backward",
     "cross_entropy",
     "cross_entropy_backward",
     "flatten",
     "flatten_backward",
+    "layer_norm",
+    "layer_norm_backward",
     "linear",
     "linear_backward",
     "log_softmax",

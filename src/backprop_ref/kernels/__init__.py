@@ -3,11 +3,18 @@ tuned for speed. Chapter: docs/performance.md (every trick here, with the gain i
 
 The models and the benchmark call these; the chapters include the lesson in functional/.
 Each kernel is tested equal to its lesson on the op table (tests/test_kernels.py).
-flatten, mse_loss, softmax, log_softmax, nll_loss and cross_entropy are the lesson's own code:
-no trick measured a gain worth a second copy.
+flatten, mse_loss, softmax, log_softmax, nll_loss, cross_entropy, batch_norm, layer_norm and the
+average poolings are the lesson's own code: no trick measured a gain worth a second copy.
 """
 
 from .. import functional as _lesson
+from ..functional.avg_pool2d import (  # noqa: F401
+    adaptive_avg_pool2d,
+    adaptive_avg_pool2d_backward,
+    avg_pool2d,
+    avg_pool2d_backward,
+)
+from ..functional.batch_norm import batch_norm, batch_norm_backward  # noqa: F401
 from ..functional.cross_entropy import (  # noqa: F401
     cross_entropy,
     cross_entropy_backward,
@@ -15,6 +22,7 @@ from ..functional.cross_entropy import (  # noqa: F401
     nll_loss_backward,
 )
 from ..functional.flatten import flatten, flatten_backward  # noqa: F401
+from ..functional.layer_norm import layer_norm, layer_norm_backward  # noqa: F401
 from ..functional.mse_loss import mse_loss, mse_loss_backward  # noqa: F401
 from ..functional.softmax import (  # noqa: F401
     log_softmax,
