@@ -1,5 +1,5 @@
-"""mkdocs hooks: serve KaTeX from the npm package (no CDN), keep notebook pages offline, and
-label output blocks.
+"""mkdocs hooks: serve KaTeX from the npm package (no CDN), keep notebook pages offline, give
+notebook cells mkdocs-material's copy button and a downloadable .ipynb, and label output blocks.
 
 `make` runs `npm ci`, which puts the pinned KaTeX into node_modules/; this hook adds its files to
 the site as `assets/vendor/katex/...`. Nothing third-party is committed.
@@ -32,6 +32,18 @@ OUTPUT_BLOCK = re.compile(
 )
 
 
+# mkdocs-jupyter writes a code cell as <pre> without <code>, plus a <clipboard-copy> button whose
+# script it never loads (the button does nothing) and a hidden copy of the source for it.
+# mkdocs-material gives every `pre > code` its own working copy button: the cell's code goes into
+# a <code>, and the dead button and the hidden copy go.
+NOTEBOOK_CELL = re.compile(r'(<div class="highlight-ipynb[^"]*"><pre>)(.*?)(</pre>)', re.DOTALL)
+NOTEBOOK_DEAD_COPY = re.compile(
+    r'<div class="zeroclipboard-container">.*?</clipboard-copy>\s*</div>'
+    r'|<div class="clipboard-copy-txt" id="cell-\d+">[^<]*</div>',
+    re.DOTALL,
+)
+
+
 def _label_output(m):
     return f'{m.group(1)}<div class="{m.group(2)} output"><span class="filename">Output</span>'
 
@@ -52,4 +64,20 @@ def on_files(files, config):
 
 def on_page_content(html, page, config, files):
     html = NOTEBOOK_MATHJAX.sub("", html)
+    if "jupyter-wrapper" in html:
+        html = NOTEBOOK_DEAD_COPY.sub("", html)
+        html = NOTEBOOK_CELL.sub(r"\1<code>\2</code>\3", html)
     return OUTPUT_BLOCK.sub(_label_output, html)
+
+
+def on_post_page(output, page, config):
+    """Beside a notebook page's .py (mkdocs-jupyter's include_source), the same notebook as an
+    .ipynb without outputs (jupytext), for the download button in overrides/main.html."""
+    if getattr(page, "nb_url", None):
+        import jupytext
+
+        src = Path(page.file.abs_src_path)
+        dest = Path(page.file.abs_dest_path).parent / f"{src.stem}.ipynb"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        jupytext.write(jupytext.read(src), dest, fmt="ipynb")
+    return output

@@ -20,6 +20,15 @@ from backprop_ref.functional import mse_loss_backward
 from backprop_ref.models import LeNet
 from backprop_ref.models.torch_reference import BlitzNet  # the seed's Net in torch
 
+# Plot style: text large enough to read at the page's width, and a transparent background with
+# mid-grey text, axes and ticks, legible on the site's light and dark pages alike
+GREY = "#808080"
+plt.rcParams.update(
+    {"font.size": 14, "figure.facecolor": "none", "axes.facecolor": "none"}
+    | {"legend.facecolor": "none", "legend.edgecolor": GREY, "text.color": GREY}
+    | {k: GREY for k in ("axes.labelcolor", "axes.edgecolor", "xtick.color", "ytick.color")}
+)
+
 torch.manual_seed(0)
 torch_net = BlitzNet().double()
 image = torch.randn(1, 1, 32, 32, dtype=torch.float64)

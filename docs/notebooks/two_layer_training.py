@@ -21,6 +21,15 @@ import torch
 from backprop_ref.functional import mse_loss, mse_loss_backward
 from backprop_ref.models import TwoLayerNet
 
+# Plot style: text large enough to read at the page's width, and a transparent background with
+# mid-grey text, axes and ticks, legible on the site's light and dark pages alike
+GREY = "#808080"
+plt.rcParams.update(
+    {"font.size": 14, "figure.facecolor": "none", "axes.facecolor": "none"}
+    | {"legend.facecolor": "none", "legend.edgecolor": GREY, "text.color": GREY}
+    | {k: GREY for k in ("axes.labelcolor", "axes.edgecolor", "xtick.color", "ytick.color")}
+)
+
 N, D_in, H, D_out = 2, 3, 4, 5
 STEPS, LR = 500, 1e-4
 
@@ -168,10 +177,10 @@ ax.semilogy(steps, np.maximum(runs["float32"][2], 1e-17), ".", ms=3, label="ours
 ax.semilogy(steps, bug, "-", color="C3", label="seed note's check (after the update)")
 for level, text in ((1e-10, "float64 tolerance"), (1e-5, "float32 tolerance")):
     ax.axhline(level, color="gray", ls=":", lw=1)
-    ax.text(5, level * 1.5, text, va="bottom", fontsize=8, color="gray")
+    ax.text(5, level * 1.5, text, va="bottom", fontsize="small", color="gray")
 ax.set(xlabel="step", ylabel="max |ours - torch| / max |torch|", ylim=(1e-18, 1e1))
 ax.set_title("Largest gradient difference per step")
-ax.legend(loc="upper center", ncol=3, fontsize=9)
+ax.legend(loc="upper center", ncol=3, fontsize="small")
 plt.show()
 
 # %% [markdown]
