@@ -229,7 +229,7 @@ class Report:
         self.rows[name] = (np.shape(theirs), c)
 
     def print(self, title):
-        print(title)
+        print(textwrap.fill(title, 88))  # a terminal's width, and the site's code column
         width = max(len(n) for n in self.rows)
         print(f"  {'':{width}}  {'shape':<15} {'max|ours-torch|':>16} {'relative':>10}")
         for name, (shape, c) in self.rows.items():
