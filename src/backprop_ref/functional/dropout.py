@@ -12,7 +12,7 @@ import numpy as np
 from . import _checks
 
 
-def _setup(input, p, training, inplace, mask, op):
+def _setup(input, p, training, inplace, mask, op, writes=True):
     X = _checks.array(input, "input", op)
     if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise TypeError(f"{op}: p must be a float, got {p!r} ({type(p).__name__})")
@@ -20,7 +20,7 @@ def _setup(input, p, training, inplace, mask, op):
     if not 0.0 <= p <= 1.0:  # NaN fails too
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
     training = _checks.flag(training, "training", op)
-    if _checks.flag(inplace, "inplace", op) and not X.flags.writeable:
+    if _checks.flag(inplace, "inplace", op) and writes and not X.flags.writeable:
         raise ValueError(f"{op}: inplace=True needs a writeable input, got a read-only {X.shape}")
     if mask is not None:
         mask = _mask(mask, X, p, op)
@@ -91,13 +91,13 @@ def dropout(input, p=0.5, training=True, inplace=False, *, mask=None, generator=
 
     Shapes: input (*), mask (*) -> (*). M is `mask` (bools or 0/1, input's shape) or is drawn
     from `generator` (see draw_mask); keyword-only, torch has neither. As torch:
-    training=False or p = 0 returns `input` itself (the same array object, not a copy);
+    training=False, p = 0 or an empty input returns `input` itself (the same array object, not a copy);
     p = 1 gives X * 0 (zeros, NaN where X is inf or NaN); a dropped inf or NaN gives NaN;
     inplace=True writes Y into `input` and returns it.
     """
     op = "dropout"
     X, p, training, M = _setup(input, p, training, inplace, mask, op)
-    if not training or p == 0.0:
+    if not training or p == 0.0 or X.size == 0:
         return X  # torch returns its input tensor itself
     if p == 1.0:
         scale = np.zeros((), X.dtype)  # torch: input * 0
@@ -124,7 +124,7 @@ def dropout_backward(
     inplace=True, pass the overwritten array: only its shape and dtype count).
     """
     op = "dropout_backward"
-    X, p, training, M = _setup(input, p, training, False, mask, op)
+    X, p, training, M = _setup(input, p, training, inplace, mask, op, writes=False)
     dY = _checks.array(grad_output, "grad_output", op)
     _checks.same_dtype(op, grad_output=dY, input=X)
     _checks.grad_like(dY, X.shape, op)
