@@ -2542,6 +2542,10 @@ def _activation_samples(rng, dtype, gelu=False):
     yield s("saturated and signed zeros", X)
     # NaN stays NaN; inf saturates (gelu(-inf) and gelu'(+-inf) are NaN: inf * 0, as torch)
     X = np.array([np.nan, np.inf, -np.inf, 1.0, -1.0], dtype)
+    if gelu and dtype == np.float32:
+        # torch 2.13's vectorized float32 GELU gives NaN at +inf (a 1-element tensor gives
+        # inf, as float64 does, and as ours does): a quirk of its kernel we do not copy
+        X = X[X != np.inf]
     yield s("nan and inf", X)
     dY = np.array([np.nan, np.inf, 1.0, -np.inf, 2.0], dtype)
     yield s("nan and inf upstream", values(rng, (5,), dtype), dY)
@@ -2644,7 +2648,7 @@ def _torch_mask(shape, dtype, p):
     with torch.random.fork_rng():
         torch.manual_seed(DROPOUT_SEED)
         out = F.dropout(torch.ones(shape, dtype=dtype), p)
-    return out.numpy() != 0
+    return np.asarray(out.numpy() != 0)  # an ndarray, 0-d included
 
 
 def _torch_dtype(dtype):
@@ -2825,13 +2829,11 @@ def _embedding_strategy(draw, styles=STYLES):
 
 
 def _embedding_kink_free(rng):
-    idx = np.array([[0, 2, 2], [4, 2, 1]])
-    yield Sample("repeats", (idx, rng.standard_normal((5, 3))))
-    yield Sample(
-        "padding, by frequency",
-        (idx, rng.standard_normal((5, 3))),
-        {"padding_idx": -1, "scale_grad_by_freq": True},
-    )
+    # no padding_idx, no scale_grad_by_freq: both are torch's choices of a "gradient" that is
+    # not the derivative of the forward (the padding row is used, yet gets 0; a repeated row's
+    # sum is divided by its count), so finite differences do not apply to them
+    yield Sample("repeats", (np.array([[0, 2, 2], [4, 2, 1]]), rng.standard_normal((5, 3))))
+    yield Sample("0-d index", (np.array(1), rng.standard_normal((3, 2))))
 
 
 EMBEDDING = OpInfo(

@@ -35,6 +35,10 @@ def erf_math(x):
     return np.asarray(_math_erf(x), dtype=np.float64).astype(x.dtype, copy=False)
 
 
+# ufuncs return a numpy scalar for a 0-d input: every result goes out as np.asarray(...), an
+# ndarray (0-d included), as torch returns a tensor
+
+
 def _input(input, op):
     return _checks.array(input, "input", op)
 
@@ -63,7 +67,7 @@ def sigmoid(input):
     = 1, as in torch; NaN stays NaN.
     """
     X = _input(input, "sigmoid")
-    return _sigmoid(X)
+    return np.asarray(_sigmoid(X))
 
 
 def sigmoid_backward(grad_output, input):
@@ -79,7 +83,7 @@ def sigmoid_backward(grad_output, input):
     S = _sigmoid(X)  # (1)
     dX = dY * (1 - S) * S  # (2) sigma' = sigma (1 - sigma)
     # --8<-- [end:sigmoid-backward]
-    return dX
+    return np.asarray(dX)
 
 
 def tanh(input):
@@ -91,7 +95,7 @@ def tanh(input):
     # --8<-- [start:tanh-forward]
     T = np.tanh(X)  # (3)
     # --8<-- [end:tanh-forward]
-    return T
+    return np.asarray(T)
 
 
 def tanh_backward(grad_output, input):
@@ -106,7 +110,7 @@ def tanh_backward(grad_output, input):
     T = np.tanh(X)  # (3)
     dX = dY * (1 - T * T)  # (4) tanh' = 1 - tanh^2
     # --8<-- [end:tanh-backward]
-    return dX
+    return np.asarray(dX)
 
 
 def _approximate(approximate, op):
@@ -147,7 +151,7 @@ def gelu(input, approximate="none"):
         inner = c(_SQRT_2_PI) * (X + c(_KAPPA) * X * X * X)
         Y = c(0.5) * X * (1 + np.tanh(inner))  # (7)
     # --8<-- [end:gelu-forward]
-    return Y
+    return np.asarray(Y)
 
 
 def gelu_backward(grad_output, input, approximate="none"):
@@ -174,4 +178,4 @@ def gelu_backward(grad_output, input, approximate="none"):
         d_inner = c(_SQRT_2_PI) * (1 + c(3 * _KAPPA) * X_sq)  # u'(X)
         dX = dY * (c(0.5) * (1 + T) + c(0.5) * X * (1 - T * T) * d_inner)  # (8)
     # --8<-- [end:gelu-backward]
-    return dX
+    return np.asarray(dX)

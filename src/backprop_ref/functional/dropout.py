@@ -110,7 +110,7 @@ def dropout(input, p=0.5, training=True, inplace=False, *, mask=None, generator=
     if inplace:
         np.multiply(X, scale, out=X)
         return X
-    return X * scale  # (2)
+    return np.asarray(X * scale)  # (2); np.asarray: a 0-d input gives a 0-d array
 
 
 def dropout_backward(
@@ -131,7 +131,7 @@ def dropout_backward(
     if not training or p == 0.0:
         return dY.copy()  # the identity's gradient
     if p == 1.0:
-        return dY * np.zeros((), X.dtype)
+        return np.asarray(dY * np.zeros((), X.dtype))
     if M is None:
         raise ValueError(
             f"{op}: mask= is required in training mode with 0 < p < 1 (p={p}, input "
@@ -141,4 +141,4 @@ def dropout_backward(
     scale = M.astype(X.dtype) / X.dtype.type(1 - p)  # (1)
     dX = dY * scale  # (3) the same mask and scale as the forward
     # --8<-- [end:dropout-backward]
-    return dX
+    return np.asarray(dX)

@@ -62,7 +62,8 @@ def _renorm(W, idx, max_norm, norm_type):
     norms = np.linalg.norm(W[rows], ord=float(norm_type), axis=1).astype(np.float64)  # in W's dtype
     over = norms > max_norm
     scale = max_norm / (norms[over] + 1e-7)  # in float64, as torch's double
-    W[rows[over]] *= scale.astype(W.dtype)[:, None]  # torch multiplies the row in its dtype
+    if over.any():  # only then is weight written
+        W[rows[over]] *= scale.astype(W.dtype)[:, None]  # torch multiplies in W's dtype
 
 
 # --8<-- [end:embedding-renorm]
