@@ -91,8 +91,8 @@ def dropout(input, p=0.5, training=True, inplace=False, *, mask=None, generator=
 
     Shapes: input (*), mask (*) -> (*). M is `mask` (bools or 0/1, input's shape) or is drawn
     from `generator` (see draw_mask); keyword-only, torch has neither. As torch:
-    training=False, p = 0 or an empty input returns `input` itself (the same array object, not a copy);
-    p = 1 gives X * 0 (zeros, NaN where X is inf or NaN); a dropped inf or NaN gives NaN;
+    training=False, p = 0 or an empty input returns `input` itself (the same array object, not
+    a copy); p = 1 gives X * 0 (zeros, NaN where X is inf or NaN); a dropped inf or NaN gives NaN;
     inplace=True writes Y into `input` and returns it.
     """
     op = "dropout"
