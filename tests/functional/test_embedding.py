@@ -52,3 +52,13 @@ def test_sparse_with_scale_grad_by_freq_is_refused_as_torch(impl):
     embedding(idx, W, scale_grad_by_freq=True, sparse=True)  # the forward is fine in both
     with pytest.raises(ValueError, match=r"^embedding_backward: scale_grad_by_freq"):
         embedding_backward(np.ones((3, 2)), idx, W, scale_grad_by_freq=True, sparse=True)
+
+
+@pytest.mark.parametrize("impl", IMPLEMENTATIONS)
+def test_max_norm_on_a_read_only_weight_raises_only_when_it_writes(impl):
+    embedding = OP.ours(impl)[0]
+    W = np.array([[3.0, 4.0], [0.3, 0.4]])
+    W.flags.writeable = False
+    np.testing.assert_array_equal(embedding(np.array([1]), W, max_norm=1.0), [[0.3, 0.4]])
+    with pytest.raises(ValueError, match=r"^embedding: max_norm=1.0 rescales rows \[0\]"):
+        embedding(np.array([1, 0]), W, max_norm=1.0)

@@ -62,6 +62,11 @@ def _renorm(W, idx, max_norm, norm_type):
     norms = np.linalg.norm(W[rows], ord=float(norm_type), axis=1).astype(np.float64)  # in W's dtype
     over = norms > max_norm
     scale = max_norm / (norms[over] + 1e-7)  # in float64, as torch's double
+    if over.any() and not W.flags.writeable:
+        raise ValueError(
+            f"embedding: max_norm={max_norm} rescales rows {rows[over].tolist()} of weight "
+            f"{W.shape} in place (as torch), but weight is read-only"
+        )
     if over.any():  # only then is weight written
         W[rows[over]] *= scale.astype(W.dtype)[:, None]  # torch multiplies in W's dtype
 
