@@ -93,30 +93,33 @@ def dropout(input, p=0.5, training=True, inplace=False, *, mask=None, generator=
     from `generator` (see draw_mask); keyword-only, torch has neither. As torch:
     training=False, p = 0 or an empty input returns `input` itself (the same array object, not
     a copy); p = 1 gives X * 0 (zeros, NaN where X is inf or NaN); a dropped inf or NaN gives NaN;
-    inplace=True writes Y into `input` and returns it.
+    inplace=True writes Y into `input` and returns it. In evaluation (and at p = 0 or 1) a
+    given mask is checked, not needed.
     """
     op = "dropout"
     X, p, training, M = _setup(input, p, training, inplace, mask, op)
+    # --8<-- [start:dropout-forward]
     if not training or p == 0.0 or X.size == 0:
-        return X  # torch returns its input tensor itself
+        return X  # the identity: torch returns its input tensor itself
     if p == 1.0:
         scale = np.zeros((), X.dtype)  # torch: input * 0
     else:
         if M is None:
-            M = draw_mask(X.shape, p, generator)
-        # --8<-- [start:dropout-forward]
+            M = draw_mask(X.shape, p, generator)  # True (kept) with probability 1 - p
         scale = M.astype(X.dtype) / X.dtype.type(1 - p)  # (1) 1/(1-p) where kept, 0 where dropped
-        # --8<-- [end:dropout-forward]
     if inplace:
-        np.multiply(X, scale, out=X)
+        np.multiply(X, scale, out=X)  # (2), written into the input
         return X
-    return np.asarray(X * scale)  # (2); np.asarray: a 0-d input gives a 0-d array
+    Y = X * scale  # (2)
+    # --8<-- [end:dropout-forward]
+    return np.asarray(Y)  # a 0-d input gives a 0-d array, not a numpy scalar
 
 
 def dropout_backward(
     grad_output, input, p=0.5, training=True, inplace=False, *, mask=None, generator=None
 ):
-    """dX = dY * M / (1 - p) in training, dX = dY in evaluation (and at p = 0), dY * 0 at p = 1.
+    """dX = dY * M / (1 - p) in training; dX = dY in evaluation, at p = 0 and for an empty
+    input; dX = dY * 0 at p = 1.
 
     Shapes: grad_output (*), input (*) -> (*). In training with 0 < p < 1, `mask` must be the
     mask the forward used (there is no other way to know it); `generator` is accepted for
@@ -128,7 +131,7 @@ def dropout_backward(
     dY = _checks.array(grad_output, "grad_output", op)
     _checks.same_dtype(op, grad_output=dY, input=X)
     _checks.grad_like(dY, X.shape, op)
-    if not training or p == 0.0:
+    if not training or p == 0.0 or X.size == 0:
         return dY.copy()  # the identity's gradient
     if p == 1.0:
         return np.asarray(dY * np.zeros((), X.dtype))
