@@ -4,8 +4,8 @@ tuned for speed. Chapter: docs/performance.md (every trick here, with the gain i
 The models and the benchmark call these; the chapters include the lesson in functional/.
 Each kernel is tested equal to its lesson on the op table (tests/test_kernels.py).
 flatten, mse_loss, softmax, log_softmax, nll_loss, cross_entropy, batch_norm, layer_norm and the
-average poolings, sigmoid, tanh, gelu, dropout and
-embedding are the lesson's own code: no trick measured a gain worth a second copy.
+average poolings are the lesson's own code: no trick measured a gain worth a second copy.
+sigmoid, tanh, gelu, dropout and embedding are the lesson's own code too (not benchmarked yet).
 """
 
 from .. import functional as _lesson
