@@ -74,7 +74,12 @@ class Sample:
 
     @property
     def dtype(self):
-        return next(np.asarray(a).dtype for a in self.arrays if a is not None)
+        """The dtype of the first float array (embedding's first array holds indices)."""
+        return next(
+            np.asarray(a).dtype
+            for a in self.arrays
+            if a is not None and np.asarray(a).dtype.kind == "f"
+        )
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,12 @@ class OpInfo:
     # when torch's differentiable arguments depend on the call (cross_entropy: target and
     # weight only for class probabilities): arguments by name -> the differentiable names
     differentiable_if: Callable[[dict], tuple] | None = None
+    # keyword-only arguments of ours that torch's function lacks (dropout's mask= and
+    # generator=: the randomness made explicit); the signature tests leave them out
+    our_keywords: tuple = ()
+    # what run_torch calls instead of `torch` when torch cannot take the samples' arguments
+    # (dropout: torch's own F.dropout under a fixed seed; the samples carry the mask it draws)
+    torch_call: Callable | None = None
 
     def differentiable_in(self, call):
         """The differentiable arrays of one call: a Sample, or the arguments by name."""
@@ -2517,6 +2528,402 @@ ADAPTIVE_AVG_POOL2D = OpInfo(
 
 
 # =============================================================================================
+# sigmoid, tanh and gelu (one sample generator for the three)
+
+
+def _activation_samples(rng, dtype, gelu=False):
+    def s(name, X, grad_output=None, **kw):
+        return Sample(name, (X,), kw, grad_output)
+
+    for shape in [(), (7,), (3, 4), (2, 3, 4)]:
+        yield s(f"{shape}", values(rng, shape, dtype) * 3)
+    # saturated: finite outputs and zero (or tiny) gradients, never NaN, as torch
+    X = np.array([-1000.0, -40.0, -20.0, -3.0, -0.0, 0.0, 3.0, 20.0, 40.0, 1000.0], dtype)
+    yield s("saturated and signed zeros", X)
+    # NaN stays NaN; inf saturates (gelu(-inf) and gelu'(+-inf) are NaN: inf * 0, as torch)
+    X = np.array([np.nan, np.inf, -np.inf, 1.0, -1.0], dtype)
+    if gelu and dtype == np.float32:
+        # torch 2.13's vectorized float32 GELU gives NaN at +inf (a 1-element tensor gives
+        # inf, as float64 does, and as ours does): a quirk of its kernel we do not copy
+        X = X[X != np.inf]
+    yield s("nan and inf", X)
+    dY = np.array([np.nan, np.inf, 1.0, -np.inf, 2.0], dtype)
+    yield s("nan and inf upstream", values(rng, (5,), dtype), dY)
+    yield s("empty", np.zeros((2, 0, 3), dtype))
+    yield s("strided", values(rng, (4, 10), dtype)[:, ::3])
+    yield s("numpy scalar", dtype(-0.75))
+    if gelu:  # the tanh approximation on the same hard cases
+        X = np.array([-1000.0, -40.0, -3.0, -0.0, 0.0, 0.5, 3.0, 40.0, 1000.0], dtype)
+        yield s("tanh: saturated and signed zeros", X, approximate="tanh")
+        yield s(
+            "tanh: nan and inf", np.array([np.nan, np.inf, -np.inf, 1.0], dtype), approximate="tanh"
+        )
+        yield s("tanh (3, 4)", values(rng, (3, 4), dtype) * 3, approximate="tanh")
+        yield s("tanh strided", values(rng, (4, 6), dtype).T, approximate="tanh")
+        yield s("'none' by name", values(rng, (5,), dtype), approximate="none")
+
+
+@st.composite
+def _activation_strategy(draw, styles=STYLES, gelu=False):
+    shape = tuple(draw(st.lists(st.integers(0, 4), max_size=3)))
+    kwargs = {"approximate": draw(st.sampled_from(["none", "tanh"]))} if gelu else {}
+    return _drawn(draw, [shape], kwargs, styles)
+
+
+def _activation_kink_free(rng, gelu=False):
+    yield Sample("(3, 4)", (rng.standard_normal((3, 4)) * 2,))
+    if gelu:
+        yield Sample("tanh", (rng.standard_normal((2, 5)) * 2,), {"approximate": "tanh"})
+
+
+def _activation_errors(gelu):
+    rows = [
+        ErrorInput("input a list", {"input": [1.0, -2.0]}, TypeError, "input", "ndarray"),
+        ErrorInput("input None", {"input": None}, TypeError, "input", "ndarray"),
+        ErrorInput(
+            "input a tensor",
+            {"input": torch.zeros(3, dtype=torch.float64)},
+            TypeError,
+            "input",
+            "Tensor",
+            False,
+        ),
+        # torch computes sigmoid and tanh of integers (in float), refuses gelu of them; we take
+        # float32 and float64 only
+        ErrorInput("integer input", {"input": np.arange(3)}, TypeError, "input", "int64", gelu),
+    ]
+    if gelu:
+        rows += [
+            # torch: RuntimeError "approximate argument must be either none or tanh."
+            ErrorInput(
+                "approximate 'Tanh'", {"approximate": "Tanh"}, ValueError, "approximate", "'none'"
+            ),
+            ErrorInput(
+                "approximate 'erf'", {"approximate": "erf"}, ValueError, "approximate", "'erf'"
+            ),
+            ErrorInput("approximate None", {"approximate": None}, TypeError, "approximate", "str"),
+        ]
+    return tuple(rows)
+
+
+def _activation_record(name, torch_fn, gelu=False, signature=None):
+    return OpInfo(
+        name=name,
+        torch=torch_fn,
+        arrays=("input",),
+        differentiable=("input",),
+        samples=lambda rng, dtype: _activation_samples(rng, dtype, gelu),
+        strategy=lambda styles=STYLES: _activation_strategy(styles, gelu),
+        kink_free=lambda rng: _activation_kink_free(rng, gelu),
+        torch_signature=signature,
+        valid={"input": a(2, 3), **({"approximate": "none"} if gelu else {})},
+        error_inputs=_activation_errors(gelu),
+        grad_output_errors=(bad_grad("transposed", np.zeros((3, 2))),),
+        kernel_exact=True,  # NaN and inf: the samples (NaN propagates elementwise, nothing to draw)
+    )
+
+
+SIGMOID = _activation_record("sigmoid", F.sigmoid)
+TANH = _activation_record("tanh", F.tanh)
+GELU = _activation_record("gelu", F.gelu, gelu=True, signature="gelu(input, approximate='none')")
+
+
+# =============================================================================================
+# dropout
+#
+# torch draws its mask from its own generator, so the samples carry torch's mask: the one
+# F.dropout draws under DROPOUT_SEED for that shape, dtype and p, read from its output on an
+# input of ones (`_torch_mask`). The parity tests run torch's own F.dropout under the same seed
+# (`_torch_dropout`, which checks that it draws that mask again) and our dropout with mask=:
+# ours against torch's real output and autograd gradient, not against a formula retyped in
+# torch. p = 0, p = 1 and evaluation mode need no mask. The random draw from a numpy
+# Generator, and the mask's own bad input: tests/functional/test_dropout.py.
+
+DROPOUT_SEED = 1234
+
+
+def _torch_mask(shape, dtype, p):
+    """The mask torch's F.dropout draws under DROPOUT_SEED (True: kept), as a numpy array."""
+    with torch.random.fork_rng():
+        torch.manual_seed(DROPOUT_SEED)
+        out = F.dropout(torch.ones(shape, dtype=dtype), p)
+    return np.asarray(out.numpy() != 0)  # an ndarray, 0-d included
+
+
+def _torch_dtype(dtype):
+    return torch.float64 if np.dtype(dtype) == np.float64 else torch.float32
+
+
+def _torch_dropout(input, p=0.5, training=True, inplace=False, mask=None, generator=None):
+    """torch's F.dropout under DROPOUT_SEED; the sample's mask must be the one it draws."""
+    with torch.random.fork_rng():
+        torch.manual_seed(DROPOUT_SEED)
+        out = F.dropout(input, p, training, inplace)
+    if mask is not None and training and 0 < p < 1:
+        drawn = _torch_mask(tuple(input.shape), input.dtype, p)
+        assert np.array_equal(np.asarray(mask) != 0, drawn), "the sample's mask is not torch's"
+    return out
+
+
+def _dropout_samples(rng, dtype):
+    def s(name, X, grad_output=None, **kw):
+        if kw.get("training", True) and 0 < kw.get("p", 0.5) < 1 and "mask" not in kw:
+            kw["mask"] = _torch_mask(X.shape, _torch_dtype(dtype), kw.get("p", 0.5))
+        return Sample(name, (X,), kw, grad_output)
+
+    X = values(rng, (4, 5), dtype)
+    for p in (0.2, 0.5, 0.9):
+        yield s(f"p={p}", X, p=p)
+    yield s("default p, 3-d", values(rng, (2, 3, 4), dtype))
+    yield s("inplace", values(rng, (3, 4), dtype), p=0.3, inplace=True)
+    yield s(
+        "mask of 0/1 floats",
+        X,
+        p=0.5,
+        mask=_torch_mask(X.shape, _torch_dtype(dtype), 0.5).astype(dtype),
+    )
+    # a dropped inf or NaN gives NaN (inf * 0), as torch; NaN upstream behind a dropped unit too
+    X = np.array([[np.inf, -np.inf, np.nan, -0.0, 0.0, 1.0]] * 3, dtype)
+    yield s("nan and inf", X, p=0.5)
+    dY = np.where(rng.random((3, 6)) < 0.5, np.nan, 1.0).astype(dtype)
+    yield s("nan upstream", values(rng, (3, 6), dtype), dY, p=0.5)
+    # p = 0 and evaluation: the identity (torch returns the input itself); p = 1: input * 0
+    yield s("p=0", X, p=0.0)
+    yield s(
+        "p=0 with a generator",
+        values(rng, (3, 4), dtype),
+        p=0.0,
+        generator=np.random.default_rng(0),
+    )
+    yield s("p=1 (an int)", X, p=1)
+    yield s("p=1 inplace", X, p=1.0, inplace=True)
+    yield s("eval", values(rng, (3, 4), dtype), p=0.5, training=False)
+    yield s("eval inplace", values(rng, (3, 4), dtype), p=0.5, training=False, inplace=True)
+    yield s("0-d", np.array(1.5, dtype), p=0.5)
+    yield s("empty", np.zeros((0, 3), dtype), p=0.5)
+    yield s("strided", values(rng, (6, 8), dtype)[::2, 1::2], p=0.4)
+
+
+@st.composite
+def _dropout_strategy(draw, styles=STYLES):
+    shape = tuple(draw(st.lists(st.integers(0, 4), max_size=3)))
+    dtype, style, seed = draw(st.sampled_from(DTYPES)), draw(styles), draw(SEEDS)
+    X = values(np.random.default_rng(seed), shape, dtype, style)
+    p, training = draw(st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0])), draw(st.booleans())
+    kw = {"p": p, "training": training, "inplace": draw(st.booleans())}
+    if training and 0 < p < 1:
+        kw["mask"] = _torch_mask(shape, _torch_dtype(dtype), p)
+    return Sample("drawn", (X,), kw)
+
+
+def _dropout_kink_free(rng):
+    yield Sample(
+        "p=0.5", (rng.standard_normal((3, 4)),), {"p": 0.5, "mask": rng.random((3, 4)) < 0.5}
+    )
+    yield Sample("eval", (rng.standard_normal((2, 3)),), {"p": 0.5, "training": False})
+
+
+DROPOUT = OpInfo(
+    name="dropout",
+    torch=F.dropout,
+    torch_call=_torch_dropout,
+    our_keywords=("mask", "generator"),
+    arrays=("input",),
+    differentiable=("input",),
+    samples=_dropout_samples,
+    strategy=_dropout_strategy,
+    kink_free=_dropout_kink_free,
+    # evaluation mode: the backward needs no mask
+    valid={"input": a(2, 3), "p": 0.5, "training": False, "inplace": False},
+    error_inputs=(
+        ErrorInput("p 1.5", {"p": 1.5}, ValueError, "p", "between 0 and 1, but got 1.5"),
+        ErrorInput("p -0.1", {"p": -0.1}, ValueError, "p", "between 0 and 1"),
+        ErrorInput("p None", {"p": None}, TypeError, "p", "float"),
+        ErrorInput("p '0.5'", {"p": "0.5"}, TypeError, "p", "float"),
+        ErrorInput("training 1", {"training": 1}, TypeError, "training", "bool"),
+        ErrorInput("input a list", {"input": [[1.0, 2.0]]}, TypeError, "input", "ndarray"),
+        # torch accepts these; we refuse on purpose
+        ErrorInput("p True", {"p": True}, TypeError, "p", "float", False),
+        ErrorInput("inplace 1", {"inplace": 1}, TypeError, "inplace", "bool", False),
+        ErrorInput(
+            "integer input",  # torch returns it unchanged in evaluation
+            {"input": np.arange(3)},
+            TypeError,
+            "input",
+            "int64",
+            False,
+        ),
+        ErrorInput(
+            "input a tensor",
+            {"input": torch.zeros(2, 3, dtype=torch.float64)},
+            TypeError,
+            "input",
+            "Tensor",
+            False,
+        ),
+    ),
+    grad_output_errors=(bad_grad("transposed", np.zeros((3, 2))),),
+    exact_vs_torch=("output", "grad_input"),  # the same products as torch's, in its order
+    kernel_exact=True,
+)
+
+
+# =============================================================================================
+# embedding
+#
+# The samples' arrays are read-only: max_norm appears only where no row it looks at exceeds
+# it (the large rows are not referenced, and torch renormalizes only referenced rows). The
+# in-place renormalization itself, against torch's: tests/functional/test_embedding.py.
+
+
+def _embedding_samples(rng, dtype):
+    def s(name, idx, W, grad_output=None, **kw):
+        return Sample(name, (np.asarray(idx), W), kw, grad_output)
+
+    def w(K, D):
+        return values(rng, (K, D), dtype)
+
+    yield s("repeated indices", [0, 2, 2, 4, 2], w(5, 3))
+    yield s("2-d indices", rng.integers(0, 7, (3, 4)), w(7, 5))
+    yield s("3-d indices, many repeats", rng.integers(0, 3, (2, 3, 4)), w(4, 2))
+    yield s("0-d index", np.array(3), w(5, 4))
+    yield s("empty indices", np.zeros(0, np.int64), w(5, 3))
+    yield s("empty 2-d indices", np.zeros((2, 0), np.int64), w(5, 3))
+    yield s("padding_idx 1", [[1, 0, 1], [3, 1, 2]], w(4, 3), padding_idx=1)
+    yield s("padding_idx -1 (the last row)", [[3, 0, 3], [3, 1, 2]], w(4, 3), padding_idx=-1)
+    yield s("padding_idx -4 (row 0)", [0, 0, 2, 1], w(4, 3), padding_idx=-4)
+    yield s("scale_grad_by_freq", [[0, 2, 2], [4, 2, 0]], w(5, 3), scale_grad_by_freq=True)
+    yield s(
+        "scale_grad_by_freq and padding_idx",
+        [[0, 2, 2], [4, 2, 0]],
+        w(5, 3),
+        padding_idx=2,
+        scale_grad_by_freq=True,
+    )
+    yield s("sparse, padding_idx", [[0, 2, 2], [4, 2, 0]], w(5, 3), padding_idx=0, sparse=True)
+    yield s("int32 indices", np.array([[1, 1], [0, 2]], np.int32), w(3, 4))
+    W = w(6, 3)
+    W[5] *= 100  # far above max_norm, but never referenced: torch leaves it, and so do we
+    yield s("max_norm, the large row unreferenced", [0, 1, 1, 4], W, max_norm=50.0, norm_type=1.0)
+    W = w(4, 3)
+    W[2, 1] = np.nan
+    yield s("nan in a row", [2, 0, 2], W)
+    yield s("strided", rng.integers(0, 6, (4, 6))[:, ::2], values(rng, (6, 8), dtype)[:, ::2])
+
+
+@st.composite
+def _embedding_strategy(draw, styles=STYLES):
+    K, D = draw(st.integers(1, 5)), draw(st.integers(0, 3))
+    shape = tuple(draw(st.lists(st.integers(0, 4), max_size=3)))
+    dtype, style, seed = draw(st.sampled_from(DTYPES)), draw(styles), draw(SEEDS)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, K, shape)
+    kw = {
+        "padding_idx": draw(st.none() | st.integers(-K, K - 1)),
+        "scale_grad_by_freq": draw(st.booleans()),
+    }
+    kw["sparse"] = not kw["scale_grad_by_freq"] and draw(st.booleans())
+    if shape == () and kw["padding_idx"] is not None:
+        # torch 2.13's sparse backward fails on a 0-d index with a padding_idx (IndexError
+        # "too many indices for tensor of dimension 0"); ours gives the dense gradient
+        kw["sparse"] = False
+    return Sample("drawn", (idx, values(rng, (K, D), dtype, style)), kw)
+
+
+def _embedding_kink_free(rng):
+    # no padding_idx, no scale_grad_by_freq: both are torch's choices of a "gradient" that is
+    # not the derivative of the forward (the padding row is used, yet gets 0; a repeated row's
+    # sum is divided by its count), so finite differences do not apply to them
+    yield Sample("repeats", (np.array([[0, 2, 2], [4, 2, 1]]), rng.standard_normal((5, 3))))
+    yield Sample("0-d index", (np.array(1), rng.standard_normal((3, 2))))
+
+
+EMBEDDING = OpInfo(
+    name="embedding",
+    torch=F.embedding,
+    arrays=("input", "weight"),
+    differentiable=("weight",),  # no gradient for the indices
+    samples=_embedding_samples,
+    strategy=_embedding_strategy,
+    kink_free=_embedding_kink_free,
+    valid={
+        "input": np.array([0, 2, 1, 2]),
+        "weight": a(4, 3),
+        "padding_idx": None,
+        "max_norm": None,
+        "norm_type": 2.0,
+        "scale_grad_by_freq": False,
+        "sparse": False,
+    },
+    error_inputs=(
+        # torch: IndexError "index out of range in self"
+        ErrorInput(
+            "index 4 of 4 rows",
+            {"input": np.array([0, 4])},
+            IndexError,
+            "index 4",
+            r"\[0, 3\] for num_embeddings = 4",
+        ),
+        ErrorInput("index -1", {"input": np.array([-1, 0])}, IndexError, "index -1", "range"),
+        ErrorInput(
+            "float indices", {"input": np.array([0.0, 1.0])}, TypeError, "input", "int64 or int32"
+        ),
+        ErrorInput(
+            "uint8 indices", {"input": np.array([0, 1], np.uint8)}, TypeError, "input", "uint8"
+        ),
+        ErrorInput("input a list", {"input": [0, 1]}, TypeError, "input", "ndarray"),
+        ErrorInput("1-d weight", {"weight": a(4)}, ValueError, "weight", r"2-D.*\(4,\)"),
+        ErrorInput("3-d weight", {"weight": a(4, 3, 1)}, ValueError, "weight", "2-D"),
+        # torch: AssertionError "Padding_idx must be within num_embeddings"
+        ErrorInput("padding_idx 4", {"padding_idx": 4}, ValueError, "padding_idx", r"\[-4, 3\]"),
+        ErrorInput("padding_idx -5", {"padding_idx": -5}, ValueError, "padding_idx", "within"),
+        ErrorInput("padding_idx 2.0", {"padding_idx": 2.0}, TypeError, "padding_idx", "int"),
+        ErrorInput("padding_idx True", {"padding_idx": True}, TypeError, "padding_idx", "int"),
+        ErrorInput("max_norm '1'", {"max_norm": "1"}, TypeError, "max_norm", "float"),
+        ErrorInput(
+            "scale_grad_by_freq 1",
+            {"scale_grad_by_freq": 1},
+            TypeError,
+            "scale_grad_by_freq",
+            "bool",
+        ),
+        ErrorInput("sparse 1", {"sparse": 1}, TypeError, "sparse", "bool"),
+        # torch accepts these; we refuse on purpose
+        ErrorInput(
+            "norm_type '2' without max_norm",  # torch reads norm_type only with max_norm
+            {"norm_type": "2"},
+            TypeError,
+            "norm_type",
+            "float",
+            False,
+        ),
+        ErrorInput(
+            "integer weight",
+            {"weight": np.zeros((4, 3), np.int64)},
+            TypeError,
+            "weight",
+            "float32 or float64",
+            False,
+        ),
+        ErrorInput(
+            "input a tensor",
+            {"input": torch.tensor([0, 1])},
+            TypeError,
+            "input",
+            "Tensor",
+            False,
+        ),
+    ),
+    grad_output_errors=(
+        bad_grad("no embedding dim", np.zeros(4)),
+        bad_grad("transposed", np.zeros((3, 4))),
+    ),
+    exact_vs_torch=("output",),  # a selection
+    kernel_exact=True,
+)
+
+
+# =============================================================================================
 
 OPS = (
     LINEAR,
@@ -2533,6 +2940,11 @@ OPS = (
     LAYER_NORM,
     AVG_POOL2D,
     ADAPTIVE_AVG_POOL2D,
+    SIGMOID,
+    TANH,
+    GELU,
+    DROPOUT,
+    EMBEDDING,
 )
 BY_NAME = {op.name: op for op in OPS}
 

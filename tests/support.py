@@ -81,13 +81,15 @@ def run_torch(op, sample, rng):
     # clones: an in-place op (relu(inplace=True)) may not write to a leaf; gradients flow back
     inputs = [None if t is None else t.clone() for t in leaves]
     with quiet_torch():
-        out = op.torch(**op.by_name(inputs, sample.kwargs))
+        out = (op.torch_call or op.torch)(**op.by_name(inputs, sample.kwargs))
     outputs = out if isinstance(out, tuple) else (out,)
     dY = sample.grad_output
     if dY is None:
         dY = rand(rng, tuple(outputs[0].shape), sample.dtype)
     outputs[0].backward(torch.as_tensor(np.array(dY)))
     grads = [None if t is None or not t.requires_grad else t.grad for t in leaves]
+    # embedding(sparse=True): torch's sparse COO gradient, compared as its dense equivalent
+    grads = [g.to_dense() if g is not None and g.is_sparse else g for g in grads]
     return tuple(o.detach().numpy() for o in outputs), grads, dY
 
 

@@ -7,6 +7,7 @@ shapes: each record's kink-free samples (tests/op_table.py; ReLU away from 0, ma
 ties).
 """
 
+import functools
 import inspect
 
 import numpy as np
@@ -28,6 +29,8 @@ def positional(backward, sample, op):
     given = op.by_name(sample.arrays, sample.kwargs)
     args = []
     for p in params:
+        if p.kind is p.KEYWORD_ONLY:  # bound by keyword instead (see keywords)
+            continue
         x = given.get(p.name, p.default)
         if p.name in op.arrays and x is not None:
             x = torch.tensor(x, requires_grad=p.name in op.differentiable_in(sample))
@@ -35,11 +38,24 @@ def positional(backward, sample, op):
     return args
 
 
+def keywords(forward, sample):
+    """The sample's values for the forward's keyword-only parameters."""
+    params = inspect.signature(forward).parameters.values()
+    return {
+        p.name: sample.kwargs[p.name]
+        for p in params
+        if p.kind is p.KEYWORD_ONLY and p.name in sample.kwargs
+    }
+
+
 @pytest.mark.parametrize("impl", IMPLEMENTATIONS)
 @pytest.mark.parametrize(("op", "sample"), CASES, ids=IDS)
 def test_gradcheck(op, sample, impl):
     forward, backward = op.ours(impl)
     names = list(inspect.signature(forward).parameters)
+    kw = keywords(forward, sample)
+    if kw:  # Function.apply takes no keywords: bind them (dropout's mask=)
+        forward, backward = functools.partial(forward, **kw), functools.partial(backward, **kw)
     Fn = as_torch_function(forward, backward, [names.index(n) for n in op.arrays])
     args = positional(backward, sample, op)
     assert torch.autograd.gradcheck(Fn.apply, args, eps=1e-6, atol=1e-7, rtol=1e-6)

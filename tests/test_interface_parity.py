@@ -82,7 +82,14 @@ IMPLS, IMPL_IDS = every_implementation()  # the loop versions (conv2d_naive, ...
 
 @pytest.mark.parametrize(("op", "impl"), IMPLS, ids=IMPL_IDS)
 def test_forward_has_torchs_parameters(op, impl):
-    assert parameters(op.ours(impl)[0]) == torch_parameters(op)
+    """torch's parameters, then only the record's `our_keywords` (keyword-only, default None:
+    dropout's mask= and generator=), which a call written for torch never passes."""
+    params = inspect.signature(op.ours(impl)[0]).parameters.values()
+    extra = [p for p in params if p.name in op.our_keywords]
+    assert [p.name for p in extra] == list(op.our_keywords)
+    assert all(p.kind is p.KEYWORD_ONLY and p.default is None for p in extra)
+    ours = [(p.name, p.default) for p in params if p.name not in op.our_keywords]
+    assert ours == torch_parameters(op)
 
 
 @pytest.mark.parametrize(("op", "impl"), IMPLS, ids=IMPL_IDS)

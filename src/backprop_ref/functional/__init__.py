@@ -3,6 +3,7 @@
 One op family per module, one chapter per module (docs/layers/<module>.md).
 """
 
+from .activations import gelu, gelu_backward, sigmoid, sigmoid_backward, tanh, tanh_backward
 from .avg_pool2d import (
     adaptive_avg_pool2d,
     adaptive_avg_pool2d_backward,
@@ -12,6 +13,8 @@ from .avg_pool2d import (
 from .batch_norm import batch_norm, batch_norm_backward
 from .conv2d import conv2d, conv2d_backward
 from .cross_entropy import cross_entropy, cross_entropy_backward, nll_loss, nll_loss_backward
+from .dropout import dropout, dropout_backward
+from .embedding import embedding, embedding_backward
 from .flatten import flatten, flatten_backward
 from .layer_norm import layer_norm, layer_norm_backward
 from .linear import linear, linear_backward
@@ -31,8 +34,14 @@ __all__ = [
     "conv2d_backward",
     "cross_entropy",
     "cross_entropy_backward",
+    "dropout",
+    "dropout_backward",
+    "embedding",
+    "embedding_backward",
     "flatten",
     "flatten_backward",
+    "gelu",
+    "gelu_backward",
     "layer_norm",
     "layer_norm_backward",
     "linear",
@@ -47,6 +56,10 @@ __all__ = [
     "nll_loss_backward",
     "relu",
     "relu_backward",
+    "sigmoid",
+    "sigmoid_backward",
     "softmax",
     "softmax_backward",
+    "tanh",
+    "tanh_backward",
 ]

@@ -5,9 +5,18 @@ The models and the benchmark call these; the chapters include the lesson in func
 Each kernel is tested equal to its lesson on the op table (tests/test_kernels.py).
 flatten, mse_loss, softmax, log_softmax, nll_loss, cross_entropy, batch_norm, layer_norm and the
 average poolings are the lesson's own code: no trick measured a gain worth a second copy.
+sigmoid, tanh, gelu, dropout and embedding are the lesson's own code too (not benchmarked yet).
 """
 
 from .. import functional as _lesson
+from ..functional.activations import (  # noqa: F401
+    gelu,
+    gelu_backward,
+    sigmoid,
+    sigmoid_backward,
+    tanh,
+    tanh_backward,
+)
 from ..functional.avg_pool2d import (  # noqa: F401
     adaptive_avg_pool2d,
     adaptive_avg_pool2d_backward,
@@ -21,6 +30,8 @@ from ..functional.cross_entropy import (  # noqa: F401
     nll_loss,
     nll_loss_backward,
 )
+from ..functional.dropout import dropout, dropout_backward  # noqa: F401
+from ..functional.embedding import embedding, embedding_backward  # noqa: F401
 from ..functional.flatten import flatten, flatten_backward  # noqa: F401
 from ..functional.layer_norm import layer_norm, layer_norm_backward  # noqa: F401
 from ..functional.mse_loss import mse_loss, mse_loss_backward  # noqa: F401
