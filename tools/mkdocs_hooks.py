@@ -5,6 +5,7 @@ notebook cells mkdocs-material's copy button and a downloadable .ipynb, and labe
 the site as `assets/vendor/katex/...`. Nothing third-party is committed.
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -14,6 +15,12 @@ from mkdocs.structure.files import File
 ROOT = Path(__file__).resolve().parent.parent
 KATEX = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
+
+# The notebooks' kernels inherit this process's environment. Their matrices are small (LeNet at
+# batch 4), where a second BLAS/OpenMP thread costs more than it gains: one epoch of the
+# classifier took 6.2 s with one thread and 8.3 s with two, on 2 cores. A reader's own setting wins.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 # mkdocs-jupyter's template loads MathJax (from a CDN, or from src="" when no URL is set, which
 # re-requests the page). KaTeX typesets notebook pages instead, so that tag goes.
