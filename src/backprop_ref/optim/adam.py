@@ -75,24 +75,24 @@ class Adam(Optimizer):
         state["step"] += 1
         t = state["step"]
 
-        g = -grad if group["maximize"] else grad  # (1)
+        g = -grad if group["maximize"] else grad  # (2)
         if lam != 0:
             if group["decoupled_weight_decay"]:
-                theta *= 1 - gamma * lam  # (9) AdamW: shrink theta, g untouched
+                theta *= 1 - gamma * lam  # (14) AdamW: shrink theta, g untouched
             else:
-                g = g + lam * theta  # (8) Adam: L2 penalty, through m and v
-        m += (1 - beta1) * (g - m)  # (10) m_t = beta1 m_{t-1} + (1 - beta1) g_t (torch's lerp_)
-        v *= beta2  # (11) v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
+                g = g + lam * theta  # (13) Adam: L2 penalty, through m and v
+        m += (1 - beta1) * (g - m)  # (8) m_t = beta1 m_{t-1} + (1 - beta1) g_t (torch's lerp_)
+        v *= beta2  # (9) v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
         v += (1 - beta2) * g * g
-        bias_correction1 = 1 - beta1**t  # (12)
+        bias_correction1 = 1 - beta1**t  # (10)
         bias_correction2 = 1 - beta2**t
         if group["amsgrad"]:
             v_max = state["max_exp_avg_sq"]
-            np.maximum(v_max, v, out=v_max)  # (14) v_max_t = max(v_max_{t-1}, v_t)
+            np.maximum(v_max, v, out=v_max)  # (12) v_max_t = max(v_max_{t-1}, v_t)
             v = v_max
-        step_size = gamma / bias_correction1  # (13) lr * m_hat = step_size * m
-        denom = np.sqrt(v) / bias_correction2**0.5 + eps  # (13) sqrt(v_hat) + eps
-        theta -= step_size * (m / denom)  # (13) in place: the model's array moves
+        step_size = gamma / bias_correction1  # (11) lr * m_hat = step_size * m
+        denom = np.sqrt(v) / bias_correction2**0.5 + eps  # (11) sqrt(v_hat) + eps
+        theta -= step_size * (m / denom)  # (11) in place: the model's array moves
 
     # --8<-- [end:adam-update]
 

@@ -55,21 +55,21 @@ class SGD(Optimizer):
     def _update(self, name, theta, grad, group):
         gamma, mu, tau = group["lr"], group["momentum"], group["dampening"]
         lam = group["weight_decay"]
-        g = -grad if group["maximize"] else grad  # (1) ascend: descend on -f
+        g = -grad if group["maximize"] else grad  # (2) ascend: descend on -f
         if lam != 0:
-            g = g + lam * theta  # (2) L2 penalty: the gradient of lam/2 |theta|^2
+            g = g + lam * theta  # (3) L2 penalty: the gradient of lam/2 |theta|^2
         if mu != 0:
             state = self.state.setdefault(name, {})
             b = state.get("momentum_buffer")
             if b is None:
-                b = state["momentum_buffer"] = g.copy()  # (3) b_1 = g_1: no dampening
+                b = state["momentum_buffer"] = g.copy()  # (4) b_1 = g_1: no dampening
             else:
-                b *= mu  # (4) b_t = mu b_{t-1} + (1 - tau) g_t
+                b *= mu  # (5) b_t = mu b_{t-1} + (1 - tau) g_t
                 b += (1 - tau) * g
             if group["nesterov"]:
-                g = g + mu * b  # (5) torch's Nesterov: g_t + mu b_t
+                g = g + mu * b  # (7) torch's Nesterov: g_t + mu b_t
             else:
                 g = b  # (6)
-        theta -= gamma * g  # (7) in place: the model's array moves
+        theta -= gamma * g  # (1) in place: the model's array moves
 
     # --8<-- [end:sgd-update]
