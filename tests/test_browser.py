@@ -368,3 +368,21 @@ def test_console_copy_leaves_out_prompts_and_output(browser, server):
         assert selectable == "none"
     finally:
         visit.close()
+
+
+@pytest.mark.site
+def test_wide_formulas_show_that_they_scroll_on_a_phone(browser, server):
+    """At 390 px the formulas wider than the column are marked (katex-init.js) and drawn with a
+    shadow on their overflowing edge (extra.css); the formulas that fit are not."""
+    visit = Visit(browser, server.url + "layers/conv2d/", viewport=PHONE)
+    try:
+        visit.open()
+        boxes = visit.page.locator(".arithmatex .katex-display").evaluate_all(
+            """els => els.map(el => ({wide: el.scrollWidth > el.clientWidth + 1,
+                marked: el.classList.contains('scrolls'),
+                shadow: getComputedStyle(el).backgroundImage.includes('gradient')}))"""
+        )
+    finally:
+        visit.close()
+    assert any(b["wide"] for b in boxes), "no formula of conv2d is wider than a phone"
+    assert all(b["marked"] == b["wide"] == b["shadow"] for b in boxes), boxes
