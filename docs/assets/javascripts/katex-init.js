@@ -58,5 +58,5 @@ if (typeof document$ !== "undefined") {
 } else {
   document.addEventListener("DOMContentLoaded", typesetPage);
 }
-// the KaTeX fonts change the formulas' widths when they arrive
-document.fonts?.ready.then(markWideFormulas);
+// the KaTeX fonts, requested once the first formula is typeset, change the formulas' widths
+document.fonts?.addEventListener("loadingdone", markWideFormulas);
