@@ -330,3 +330,59 @@ def test_math_is_typeset_after_instant_navigation(site, browser, server):
         assert not visit.console_errors, visit.console_errors
     finally:
         visit.close()
+
+
+# What mkdocs-material's copy button copies from a code block: the block's innerText while it
+# carries `data-md-copying` (the CSS hides what must not be copied), with trailing space trimmed.
+COPY_TEXT_JS = """code => {
+  code.setAttribute('data-md-copying', '');
+  const text = code.innerText;
+  code.removeAttribute('data-md-copying');
+  return text.trimEnd();
+}"""
+
+
+@pytest.mark.site
+def test_console_copy_leaves_out_prompts_and_output(browser, server):
+    """A console block copies as commands a shell can run: no `$ ` prompt (which cannot be
+    selected either) and no output lines; a console block without a prompt is copied whole."""
+    visit = Visit(browser, server.url + "run/")
+    try:
+        visit.open()
+        blocks = visit.page.locator(".language-console pre > code")
+        copies = [block.evaluate(COPY_TEXT_JS) for block in blocks.all()]
+        prompted = [
+            (c, t)
+            for c, t in zip(copies, blocks.all_inner_texts(), strict=True)
+            if t.startswith("$ ")
+        ]
+        assert prompted, "run/ has no console block with a `$ ` prompt"
+        for copied, shown in prompted:
+            assert copied and not any(line.startswith("$") for line in copied.splitlines()), copied
+            assert "PASS" not in copied, f"output copied along with the command:\n{copied}"
+            assert copied.split()[0] == shown.removeprefix("$ ").split()[0], (copied, shown)
+        assert any(c.startswith("make serve") for c in copies), copies  # no prompt: copied whole
+        selectable = visit.page.locator(".language-console .gp").first.evaluate(
+            "el => getComputedStyle(el).userSelect"
+        )
+        assert selectable == "none"
+    finally:
+        visit.close()
+
+
+@pytest.mark.site
+def test_wide_formulas_show_that_they_scroll_on_a_phone(browser, server):
+    """At 390 px the formulas wider than the column are marked (katex-init.js) and drawn with a
+    shadow on their overflowing edge (extra.css); the formulas that fit are not."""
+    visit = Visit(browser, server.url + "layers/conv2d/", viewport=PHONE)
+    try:
+        visit.open()
+        boxes = visit.page.locator(".arithmatex .katex-display").evaluate_all(
+            """els => els.map(el => ({wide: el.scrollWidth > el.clientWidth + 1,
+                marked: el.classList.contains('scrolls'),
+                shadow: getComputedStyle(el).backgroundImage.includes('gradient')}))"""
+        )
+    finally:
+        visit.close()
+    assert any(b["wide"] for b in boxes), "no formula of conv2d is wider than a phone"
+    assert all(b["marked"] == b["wide"] == b["shadow"] for b in boxes), boxes

@@ -68,3 +68,25 @@ def test_internal_links_resolve(site):
                 if unquote(parts.fragment) not in ids_cache[target]:
                     broken.append(f"{page.relative_to(site)}: {href} (no such anchor)")
     assert not broken, "\n".join(broken[:30])
+
+
+@pytest.mark.site
+def test_search_previews_show_no_tex(site):
+    """A search result's preview is the section's text from search_index.json: its formulas
+    read as text (tools/mkdocs_hooks.py), not as `\\(x P_0^\\top + P_1\\)`."""
+    import json
+
+    index = json.loads((site / "search/search_index.json").read_text(encoding="utf-8"))
+    offenders = [
+        f"{doc['location']}: ...{doc[key][max(0, i - 40) : i + 60]}..."
+        for doc in index["docs"]
+        for key in ("title", "text")
+        for tex in ("\\(", "\\[", "\\begin", "$$")
+        if (i := doc.get(key, "").find(tex)) >= 0
+    ]
+    assert not offenders, "\n".join(offenders[:20])
+    # the formulas are still there, as text: linear.md's (3) reads dW = dYᵀ X
+    linear = " ".join(
+        d["text"] for d in index["docs"] if d["location"].startswith("layers/linear/")
+    )
+    assert "dW = dYᵀ X" in linear, linear[:300]

@@ -33,8 +33,30 @@ function typesetMath() {
   }
 }
 
-if (typeof document$ !== "undefined") {
-  document$.subscribe(typesetMath); // mkdocs-material instant navigation
-} else {
-  document.addEventListener("DOMContentLoaded", typesetMath);
+// A displayed formula wider than the column scrolls sideways (extra.css), which a phone does not
+// show: its box gets the class `scrolls`, and extra.css draws a shadow on each edge that has
+// more formula beyond it. Measured after typesetting and again when the width changes.
+function markWideFormulas() {
+  for (const el of document.querySelectorAll(".arithmatex .katex-display")) {
+    el.classList.toggle("scrolls", el.scrollWidth > el.clientWidth + 1);
+  }
 }
+
+function typesetPage() {
+  typesetMath();
+  markWideFormulas();
+}
+
+let resizeTimer;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(markWideFormulas, 100);
+});
+
+if (typeof document$ !== "undefined") {
+  document$.subscribe(typesetPage); // mkdocs-material instant navigation
+} else {
+  document.addEventListener("DOMContentLoaded", typesetPage);
+}
+// the KaTeX fonts, requested once the first formula is typeset, change the formulas' widths
+document.fonts?.addEventListener("loadingdone", markWideFormulas);
