@@ -1,6 +1,6 @@
 """Smooth activations: sigmoid, tanh and GELU, forward and backward.
 
-Chapter: docs/layers/activations.md (not written yet).
+Chapter: docs/layers/activations.md.
 
 Elementwise ops: Y has X's shape and dX = dY * f'(X), with f' in the equation tags below.
 torch computes in the input's dtype, and so do we (no float64 detour for float32 inputs).
@@ -81,7 +81,7 @@ def sigmoid_backward(grad_output, input):
     dY = _grad(grad_output, X, op)
     # --8<-- [start:sigmoid-backward]
     S = _sigmoid(X)  # (1)
-    dX = dY * (1 - S) * S  # (2) sigma' = sigma (1 - sigma)
+    dX = dY * (1 - S) * S  # (5) sigma' = sigma (1 - sigma)
     # --8<-- [end:sigmoid-backward]
     return np.asarray(dX)
 
@@ -93,7 +93,7 @@ def tanh(input):
     """
     X = _input(input, "tanh")
     # --8<-- [start:tanh-forward]
-    T = np.tanh(X)  # (3)
+    T = np.tanh(X)  # (2)
     # --8<-- [end:tanh-forward]
     return np.asarray(T)
 
@@ -107,8 +107,8 @@ def tanh_backward(grad_output, input):
     X = _input(input, op)
     dY = _grad(grad_output, X, op)
     # --8<-- [start:tanh-backward]
-    T = np.tanh(X)  # (3)
-    dX = dY * (1 - T * T)  # (4) tanh' = 1 - tanh^2
+    T = np.tanh(X)  # (2)
+    dX = dY * (1 - T * T)  # (6) tanh' = 1 - tanh^2
     # --8<-- [end:tanh-backward]
     return np.asarray(dX)
 
@@ -146,10 +146,10 @@ def gelu(input, approximate="none"):
     c = X.dtype.type  # the constants in X's dtype, as torch's kernels hold them
     # --8<-- [start:gelu-forward]
     if approximate == "none":
-        Y = X * c(0.5) * (1 + erf(X * c(_SQRT1_2)))  # (5)
+        Y = X * c(0.5) * (1 + erf(X * c(_SQRT1_2)))  # (3)
     else:
         inner = c(_SQRT_2_PI) * (X + c(_KAPPA) * X * X * X)
-        Y = c(0.5) * X * (1 + np.tanh(inner))  # (7)
+        Y = c(0.5) * X * (1 + np.tanh(inner))  # (4)
     # --8<-- [end:gelu-forward]
     return np.asarray(Y)
 
@@ -170,7 +170,7 @@ def gelu_backward(grad_output, input, approximate="none"):
     if approximate == "none":
         cdf = c(0.5) * (1 + erf(X * c(_SQRT1_2)))  # Phi(X)
         pdf = c(_INV_SQRT_2PI) * np.exp(X * X * c(-0.5))  # phi(X)
-        dX = dY * (cdf + X * pdf)  # (6)
+        dX = dY * (cdf + X * pdf)  # (7)
     else:
         X_sq = X * X
         inner = c(_SQRT_2_PI) * (X + c(_KAPPA) * X_sq * X)  # u(X)

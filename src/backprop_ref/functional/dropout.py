@@ -1,4 +1,4 @@
-"""Dropout: forward and backward. Chapter: docs/layers/dropout.md (not written yet)
+"""Dropout: forward and backward. Chapter: docs/layers/dropout.md.
 
 In training, each element is kept with probability 1 - p (the mask M, 1 where kept) and the
 kept ones are scaled by 1 / (1 - p), so that E[Y] = X; in evaluation the op is the identity.

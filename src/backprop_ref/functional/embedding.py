@@ -1,4 +1,4 @@
-"""Embedding: forward and backward. Chapter: docs/layers/embedding.md (not written yet)
+"""Embedding: forward and backward. Chapter: docs/layers/embedding.md.
 
 Index letters: i runs over the positions of the index array (any shape, flattened), k over
 the rows of the weight (num_embeddings of them), d over the embedding dimension. The forward
