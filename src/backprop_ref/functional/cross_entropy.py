@@ -36,6 +36,14 @@ class _Call(NamedTuple):
         """A per-class vector (C,) shaped to broadcast along X's class dim: (1, C, 1, ...)."""
         return v.reshape((1, -1) + (1,) * (self.X.ndim - 2))
 
+    def smoothed_target(self):
+        """Class probabilities with label smoothing eps: (1 - eps) y + eps / C."""
+        eps, C = self.eps, self.C
+        # --8<-- [start:ce-smoothed-target]
+        Ys = self.T * (1 - eps) + eps / C if eps > 0 else self.T  # (9) the smoothed target
+        # --8<-- [end:ce-smoothed-target]
+        return Ys
+
 
 def _check(op, input, target, weight, size_average, ignore_index, reduce, reduction, eps=0.0):
     _checks.reduction(reduction, size_average, reduce, op)
@@ -263,7 +271,7 @@ def cross_entropy(
     eps, C = c.eps, c.C
     if c.probabilities:
         # --8<-- [start:ce-probabilities]
-        Y = c.T * (1 - eps) + eps / C if eps > 0 else c.T  # (9) the smoothed target
+        Y = c.smoothed_target()  # (9)
         L = -(logP * Y * W).sum(axis=1)  # (10) L_n = -sum_c w_c y_nc log p_nc
         total = L.size  # "mean" divides by the number of samples (N x d1 x ...), not weights
         # --8<-- [end:ce-probabilities]
@@ -287,7 +295,7 @@ def _effective_target(c):
     eps, C = c.eps, c.C
     W = np.ones(C, c.X.dtype) if c.W is None else c.W
     if c.probabilities:
-        Ys = c.T * (1 - eps) + eps / C if eps > 0 else c.T
+        Ys = c.smoothed_target()
         keep = np.ones(c.X.shape[:1] + c.X.shape[2:], bool)
         return Ys * c.class_shaped(W), keep, keep.size
     keep, t, w = _chosen(c)
@@ -339,7 +347,7 @@ def _cross_entropy_backward(dL, c, shape):
     W = 1 if c.W is None else c.class_shaped(c.W)
     # --8<-- [start:ce-probabilities-backward]
     dT = -s * (1 - eps) * W * logP  # (12) dL/dy_nc
-    Ys = c.T * (1 - eps) + eps / c.C if eps > 0 else c.T
+    Ys = c.smoothed_target()  # (9)
     dW = None if c.W is None else -(s * Ys * logP).sum(axis=(0, *range(2, c.X.ndim)))  # (13)
     # --8<-- [end:ce-probabilities-backward]
     return dX, dT.reshape(shape), dW
