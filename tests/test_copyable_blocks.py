@@ -81,7 +81,7 @@ class CodeBlocks(HTMLParser):
         self.comment_depth = None  # depth of an open comment span
         self.after_block = False  # the last thing closed was a code block's div
 
-    VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col"}
+    VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col"})
 
     def handle_starttag(self, tag, attrs):
         classes = (dict(attrs).get("class") or "").split()
