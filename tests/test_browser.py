@@ -17,6 +17,7 @@ downloads are never used. Set CHROMIUM=/path/to/chrome to use another binary. Wi
 these tests skip, except under CI=true, where they fail.
 """
 
+import contextlib
 import os
 import re
 import sys
@@ -39,6 +40,7 @@ from browser import (  # noqa: E402  the harness shared with tools/screenshots.p
     Visit,
     find_chromium,
     launch,
+    new_context,
     sync_playwright,
 )
 
@@ -89,33 +91,42 @@ def server(site):
         yield s
 
 
-def _visits(browser, server, viewport=None):
-    """page URL -> (Visit, DOM report), each page visited once at this screen size."""
+@contextlib.contextmanager
+def _visits(browser, server, viewport=None, quiet=True):
+    """page URL -> (Visit, DOM report), each page visited once at this screen size, every
+    visit a new tab of one browser context (so the site's assets are fetched once)."""
     cache = {}
+    context = new_context(browser, viewport)
 
     def get(url):
         if url not in cache:
-            visit = Visit(browser, server.url + url, viewport=viewport)
+            visit = Visit(browser, server.url + url, context=context)
             try:
-                visit.open()
+                visit.open(quiet=quiet)
                 cache[url] = visit, visit.inspect()
             finally:
                 visit.close()
         return cache[url]
 
-    return get
+    try:
+        yield get
+    finally:
+        context.close()
 
 
 @pytest.fixture(scope="session")
 def visited(browser, server):
     """One visit per page at 1280 px, shared by the checks below."""
-    return _visits(browser, server)
+    with _visits(browser, server) as get:
+        yield get
 
 
 @pytest.fixture(scope="session")
 def phone_visited(browser, server):
-    """Like `visited`, on a phone's screen (tools/browser.py's PHONE)."""
-    return _visits(browser, server, PHONE)
+    """Like `visited`, on a phone's screen (tools/browser.py's PHONE), for the layout checks
+    alone: it does not wait for the network to go quiet (the desktop visit checks requests)."""
+    with _visits(browser, server, PHONE, quiet=False) as get:
+        yield get
 
 
 @pytest.mark.site

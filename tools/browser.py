@@ -8,18 +8,19 @@ Shared by tests/test_browser.py and tools/screenshots.py (one helper per concern
   network; a context manager yielding the browser.
 - SiteServer(folder): the folder over http on 127.0.0.1 at a free port (the search worker does
   not load from file://).
-- Visit(browser, url): one page in a fresh context, every request, console error and failure
-  recorded, requests to any host but 127.0.0.1 aborted; open() waits for KaTeX.
+- Visit(browser, url): one page in a fresh context (or a shared one, from new_context()); its
+  console errors and failed requests recorded, requests to any host but 127.0.0.1 aborted and
+  recorded; open() waits for KaTeX and the fonts.
 - ALL_TYPESET_JS, INSPECT_JS: the page's state, read off its DOM.
 """
 
 import contextlib
 import functools
 import os
+import re
 import shutil
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
 
 try:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -108,32 +109,36 @@ ALL_TYPESET_JS = """() => [...document.querySelectorAll('.arithmatex')]
     .every(el => el.querySelector('.katex, .katex-error'))"""
 
 
+# a URL on any host but 127.0.0.1 (matched by the browser's driver, not in Python)
+FOREIGN = re.compile(r"^(?:https?|wss?)://(?!127\.0\.0\.1[:/])")
+
+
 class Visit:
-    """Open one page in a fresh browser context; record every request, console error, failure.
+    """Open one page in a new tab; record every request leaving 127.0.0.1, console error and
+    failed request.
 
-    Requests to any host but 127.0.0.1 are aborted (and recorded)."""
+    The tab opens in a fresh browser context, or in `context` (a `new_context(browser)`) when
+    given: pages of one context share the HTTP cache, as a reader's tabs do, so the site's CSS,
+    scripts and fonts are fetched once. Requests to any host but 127.0.0.1 are aborted (and
+    recorded)."""
 
-    def __init__(self, browser, url, viewport=None):
+    def __init__(self, browser, url, viewport=None, context=None):
         self.url = url
-        self.requests, self.foreign, self.failed, self.console_errors = [], [], [], []
-        self.context = browser.new_context(viewport=viewport or VIEWPORT, color_scheme="light")
-        self.context.route("**/*", self._route)
+        self.foreign, self.failed, self.console_errors = [], [], []
+        self.own_context = context is None
+        self.context = new_context(browser, viewport) if context is None else context
         self.page = self.context.new_page()
+        # only requests leaving 127.0.0.1 are intercepted (the pattern is matched by the driver):
+        # a route that sees every request costs a round trip through Python for each one
+        self.page.route(FOREIGN, self._route)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda err: self.console_errors.append(f"uncaught: {err}"))
         self.page.on("requestfailed", self._failed)
         self.page.on("response", self._response)
 
     def _route(self, route):
-        url = route.request.url
-        self.requests.append(url)
-        if urlsplit(url).scheme in ("http", "https", "ws", "wss") and (
-            urlsplit(url).hostname != "127.0.0.1"
-        ):
-            self.foreign.append(url)
-            route.abort("blockedbyclient")
-        else:
-            route.continue_()
+        self.foreign.append(route.request.url)
+        route.abort("blockedbyclient")
 
     def _console(self, msg):
         if msg.type == "error":
@@ -148,8 +153,10 @@ class Visit:
         if response.status >= 400:
             self.failed.append(f"{response.url}: HTTP {response.status}")
 
-    def open(self, timeout_ms=30_000, typeset_timeout_ms=10_000):
-        """Load the page, wait until every formula is typeset and the network is quiet.
+    def open(self, timeout_ms=30_000, typeset_timeout_ms=10_000, quiet=True):
+        """Load the page, wait until every formula is typeset and its fonts are loaded, and
+        (`quiet`) until the network is quiet, so that late requests (the search index) are
+        recorded too. Layout checks alone pass quiet=False: the wait costs 0.5 s a page.
 
         Formulas still untypeset after typeset_timeout_ms are left for the caller's checks
         (INSPECT_JS reports them)."""
@@ -158,7 +165,9 @@ class Visit:
             self.page.wait_for_function(ALL_TYPESET_JS, timeout=typeset_timeout_ms)
         except PlaywrightTimeout:
             pass
-        self.page.wait_for_load_state("networkidle", timeout=timeout_ms)
+        self.page.evaluate("document.fonts.ready.then(() => true)")
+        if quiet:
+            self.page.wait_for_load_state("networkidle", timeout=timeout_ms)
         return self
 
     def inspect(self):
@@ -166,7 +175,15 @@ class Visit:
         return self.page.evaluate(INSPECT_JS)
 
     def close(self):
-        self.context.close()
+        if self.own_context:
+            self.context.close()
+        else:
+            self.page.close()
+
+
+def new_context(browser, viewport=None):
+    """A browser context (a private window) at `viewport`, light colour scheme."""
+    return browser.new_context(viewport=viewport or VIEWPORT, color_scheme="light")
 
 
 # What a reader would see as broken, gathered in one pass over the page's DOM.
