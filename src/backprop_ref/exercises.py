@@ -111,7 +111,7 @@ def expected(op, grad_output, /, **arguments):
     torch = _torch()
     if torch is None:
         grads = getattr(functional, f"{op}_backward")(dY, **arguments)
-        grads = dict(zip(ARRAYS[op], grads if isinstance(grads, tuple) else (grads,)))
+        grads = dict(zip(ARRAYS[op], grads if isinstance(grads, tuple) else (grads,), strict=True))
         return Expected({n: grads[n] for n in names}, REFERENCE)
     return Expected(_from_torch(torch, op, dY, arguments, names), f"torch {torch.__version__}")
 
@@ -185,7 +185,9 @@ def _pairs(name, yours, expected):
             yours = (Ellipsis,) * len(expected)
         if not isinstance(yours, tuple | list) or len(yours) != len(expected):
             return f"give {len(expected)} gradients in a tuple, got {type(yours).__name__}"
-        return [(f"{name}[{i}]", y, e) for i, (y, e) in enumerate(zip(yours, expected))]
+        return [
+            (f"{name}[{i}]", y, e) for i, (y, e) in enumerate(zip(yours, expected, strict=True))
+        ]
     return [(name, yours, expected)]
 
 
@@ -242,8 +244,10 @@ def check(name, yours, expected):
         right += ok
         if what == "approximately equal":
             approximate.add(np.asarray(e).dtype.name)
-        shown = "" if diff is None else f"{what:<20} max |yours - expected| {diff:.2g}"
-        print(f"  {label:<{width}}  {shown or what}")
+        if diff is not None:
+            sep = ", " if len(what) > 19 else " " * (21 - len(what))
+            what = f"{what}{sep}max |yours - expected| {diff:.2g}"
+        print(f"  {label:<{width}}  {what}")
     for dtype in sorted(approximate):
         rtol, atol = tolerance(dtype)
         print(f"  (approximately equal: within {dtype}'s tolerance, rtol {rtol:g}, atol {atol:g})")
