@@ -27,7 +27,7 @@ n = X.size  # the number of elements, 12
 
 # %%
 dL = 1.0
-want = expected("mse_loss", dL, input=X, target=T)  # reduction="mean", torch's default
+want = expected("mse_loss", dL, input=X, target=T)  # "mean": the default
 
 # %% tags=["exercise"]
 dX = ...  # your code: equation (4)
