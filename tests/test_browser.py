@@ -45,9 +45,27 @@ from browser import (  # noqa: E402  the harness shared with tools/screenshots.p
 )
 
 
+def mkdocs_config():
+    """mkdocs.yml as data (mkdocs' own tags, such as !relative, read as None)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+
+
+def notebook_sources(docs=DOCS):
+    """The .py files mkdocs-jupyter turns into pages: its `include` patterns in mkdocs.yml."""
+    plugins = [p for p in mkdocs_config()["plugins"] if isinstance(p, dict)]
+    (jupyter,) = [p["mkdocs-jupyter"] for p in plugins if "mkdocs-jupyter" in p]
+    return sorted({src for pattern in jupyter["include"] for src in docs.glob(pattern)})
+
+
 def page_urls(docs=DOCS):
     """Site-relative URL of every page mkdocs builds from docs/ (directory URLs)."""
-    sources = sorted(docs.rglob("*.md")) + sorted((docs / "notebooks").glob("*.py"))
+    sources = sorted(docs.rglob("*.md")) + notebook_sources(docs)
     urls = []
     for src in sources:
         rel = src.relative_to(docs).with_suffix("")
@@ -204,15 +222,11 @@ def test_code_blocks_have_copy_button(visited, url):
 
 def nav_sections():
     """Titles of mkdocs.yml's top-level nav sections (the book's parts)."""
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)  # mkdocs' !relative
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
     return [
-        title for item in config["nav"] for title, value in item.items() if isinstance(value, list)
+        title
+        for item in mkdocs_config()["nav"]
+        for title, value in item.items()
+        if isinstance(value, list)
     ]
 
 

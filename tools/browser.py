@@ -223,7 +223,9 @@ INSPECT_JS = r"""() => {
     outputs: document.querySelectorAll('.jp-OutputArea-output').length,
     images: images.map(img => ({src: img.src.slice(0, 40), width: img.naturalWidth})),
     sidebar_visible: !!document.querySelector('.md-sidebar--primary')?.checkVisibility(),
-    nav_sections: [...document.querySelectorAll('.md-nav--primary .md-nav__item--section > label')]
+    // a part's title: its label, or the link to its own index page (navigation.indexes)
+    nav_sections: [...document.querySelectorAll(['.md-nav--primary .md-nav__item--section > label',
+      '.md-nav--primary .md-nav__item--section > .md-nav__container > a'].join(', '))]
       .map(el => el.textContent.trim()),
     // equation numbers drawn over a part of their formula
     tag_overlaps: [...document.querySelectorAll('.katex-display .tag')].filter(tag => {

@@ -10,7 +10,6 @@
 # exercise. [All exercises](../).
 
 # %%
-# ruff: noqa: N816 (dX, dW: the chapters' names for dL/dX, dL/dW)
 from math import erf, sqrt
 
 import numpy as np

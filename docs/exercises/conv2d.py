@@ -15,7 +15,6 @@
 # of $X_\text{pad}$: rows $i s + p d$, columns $j s + q d$.
 
 # %%
-# ruff: noqa: N816 (dX, dW: the chapters' names for dL/dX, dL/dW)
 import numpy as np
 
 from backprop_ref.exercises import check, expected

@@ -10,7 +10,6 @@
 # exercise. [All exercises](../).
 
 # %%
-# ruff: noqa: N816 (dX, dW: the chapters' names for dL/dX, dL/dW)
 import numpy as np
 
 from backprop_ref.exercises import check, expected
@@ -22,7 +21,7 @@ dY = rng.standard_normal(Y.shape)
 want = expected("flatten", dY, input=X, start_dim=1)
 
 # %% [markdown]
-# ## 1. `flatten(X, 1)`, as LeNet uses it
+# ## 1. Flatten from axis 1, as LeNet does
 
 # %% tags=["exercise"]
 dX = ...  # your code: equation (2)

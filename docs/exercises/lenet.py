@@ -13,7 +13,6 @@
 # solutions are folded below each part.
 
 # %%
-# ruff: noqa: N816 (dX, dW: the chapters' names for dL/dX, dL/dW)
 import numpy as np
 
 from backprop_ref.exercises import check, expected_lenet

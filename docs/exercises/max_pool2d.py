@@ -12,7 +12,6 @@
 # folded below each exercise. [All exercises](../).
 
 # %%
-# ruff: noqa: N816 (dX, dW: the chapters' names for dL/dX, dL/dW)
 import numpy as np
 
 from backprop_ref.exercises import check, expected

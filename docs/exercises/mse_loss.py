@@ -10,7 +10,6 @@
 # below each exercise. [All exercises](../).
 
 # %%
-# ruff: noqa: N816 (dX, dW: the chapters' names for dL/dX, dL/dW)
 import numpy as np
 
 from backprop_ref.exercises import check, expected
@@ -21,7 +20,7 @@ T = rng.standard_normal((4, 3))  # the target, the same shape
 n = X.size  # the number of elements, 12
 
 # %% [markdown]
-# ## 1. Mean reduction, as `loss.backward()` sees it
+# ## 1. Mean reduction, the default
 #
 # $L = \frac{1}{n} \sum_i (x_i - t_i)^2$ is the end of the graph, so its upstream
 # gradient is $dL = 1$.

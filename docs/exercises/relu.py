@@ -10,7 +10,6 @@
 # [All exercises](../).
 
 # %%
-# ruff: noqa: N816 (dX, dW: the chapters' names for dL/dX, dL/dW)
 import numpy as np
 
 from backprop_ref.exercises import check, expected
