@@ -521,10 +521,13 @@ class Tensor:
 
     def __repr__(self):
         prefix = "tensor("
+        a = self._array
+        finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a
+        whole = a.dtype.kind == "f" and finite.size and (finite == np.round(finite)).all()
         body = np.array2string(
-            self._array,
+            a,
             precision=4,
-            floatmode="fixed",
+            floatmode="maxprec" if whole else "fixed",  # torch: 1., 2. for whole numbers
             separator=", ",
             prefix=prefix,
             max_line_width=80,

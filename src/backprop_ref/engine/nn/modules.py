@@ -143,6 +143,21 @@ class Module:
         for _, m in self.named_children():
             yield m
 
+    def get_submodule(self, target):
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules:
+                raise AttributeError(f"{type(module).__name__} has no attribute `{part}`")
+            module = module._modules[part]
+        return module
+
+    def get_parameter(self, target):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"`{name}` is not an nn.Parameter of {type(module).__name__}")
+        return module._parameters[name]
+
     def _named(self, key, prefix, recurse):
         seen = set()
         modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
