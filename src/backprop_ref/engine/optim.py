@@ -6,6 +6,7 @@ backprop_ref.optim's optimizers update one of our models, read through `model.pa
 here); each step then moves the parameters' version counters, as torch's in-place step does.
 """
 
+import inspect
 from collections.abc import Mapping
 
 from .. import optim as _optim
@@ -76,6 +77,8 @@ def _for_tensors(base):
                 t._bump()  # the update wrote into the arrays
             return loss
 
+    # the base reads its defaults from the signature of type(self).__init__: keep base's
+    Adapted.__init__.__signature__ = inspect.signature(base.__init__)
     Adapted.__name__ = Adapted.__qualname__ = base.__name__
     Adapted.__doc__ = (
         f"{base.__doc__}\n\n    Engine version: the first argument is an iterable of tensors."
