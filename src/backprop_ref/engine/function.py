@@ -2,9 +2,10 @@
 
 `backprop_ref.functional.<op>` computes the forward on arrays and `<op>_backward(grad_output,
 <same args>)` returns one gradient per array argument; `wrap(name)` gives the engine's
-`nn.functional.<op>`: it reads the arrays out of the tensors, calls the forward, and records a
-Node whose backward calls `<op>_backward` with the same arguments. No derivative is written
-here. Chapter: docs/engine.md
+`nn.functional.<op>`: it reads the arrays out of the tensors, calls the forward, and records
+a Node whose backward calls `<op>_backward` with the same arguments. No derivative is written
+here. The calls go to `backprop_ref.kernels`, the fast path the models use: the same ops,
+names, signatures and checks as the lesson, tested equal to it. Chapter: docs/engine.md
 """
 
 import functools
@@ -12,7 +13,7 @@ import inspect
 
 import numpy as np
 
-from .. import functional
+from .. import kernels
 from ..functional.dropout import draw_mask
 from . import random
 from .tensor import Tensor, _record
@@ -63,8 +64,8 @@ def _camel(name):
 # --8<-- [start:wrap]
 def wrap(name):
     """The engine's version of functional.<name>: same signature, recorded on the tape."""
-    forward = getattr(functional, name)
-    backward = getattr(functional, f"{name}_backward")
+    forward = getattr(kernels, name)
+    backward = getattr(kernels, f"{name}_backward")
     signature = inspect.signature(forward)
     arrays = OPS[name]
 
