@@ -1,0 +1,113 @@
+"""The one wrapper that turns a functional op and its backward into a recorded engine op.
+
+`backprop_ref.functional.<op>` computes the forward on arrays and `<op>_backward(grad_output,
+<same args>)` returns one gradient per array argument; `wrap(name)` gives the engine's
+`nn.functional.<op>`: it reads the arrays out of the tensors, calls the forward, and records
+a Node whose backward calls `<op>_backward` with the same arguments. No derivative is written
+here. The calls go to `backprop_ref.kernels`, the fast path the models use: the same ops,
+names, signatures and checks as the lesson, tested equal to it. Chapter: docs/engine.md
+"""
+
+import functools
+import inspect
+
+import numpy as np
+
+from .. import kernels
+from ..functional.dropout import draw_mask
+from . import random
+from .tensor import Tensor, _record
+
+# --8<-- [start:ops]
+# op name -> its array arguments, in the order <op>_backward returns their gradients
+OPS = {
+    "linear": ("input", "weight", "bias"),
+    "conv2d": ("input", "weight", "bias"),
+    "relu": ("input",),
+    "max_pool2d": ("input",),
+    "avg_pool2d": ("input",),
+    "adaptive_avg_pool2d": ("input",),
+    "flatten": ("input",),
+    "mse_loss": ("input", "target"),
+    "cross_entropy": ("input", "target", "weight"),
+    "nll_loss": ("input", "target", "weight"),
+    "sigmoid": ("input",),
+    "tanh": ("input",),
+    "gelu": ("input",),
+    "softmax": ("input",),
+    "log_softmax": ("input",),
+    "dropout": ("input",),
+    "batch_norm": ("input", "running_mean", "running_var", "weight", "bias"),
+    "layer_norm": ("input", "weight", "bias"),
+    "embedding": ("input", "weight"),
+}
+# --8<-- [end:ops]
+
+
+def _dropout_mask(arguments):
+    """Dropout's randomness, drawn once from the engine's generator, so that the forward and
+    the backward use the same mask."""
+    p, training = arguments.get("p", 0.5), arguments.get("training", True)
+    if training and arguments.get("mask") is None and isinstance(p, int | float) and 0 < p < 1:
+        X = arguments["input"]
+        arguments["mask"] = draw_mask(X.shape, p, arguments.pop("generator", None) or random.rng())
+
+
+# what an op needs drawn before it runs (the forward and its backward see the same draw)
+PREPARE = {"dropout": _dropout_mask}
+
+
+def _camel(name):
+    return "".join(part.capitalize() for part in name.split("_")) + "Backward0"
+
+
+# --8<-- [start:wrap]
+def wrap(name):
+    """The engine's version of functional.<name>: same signature, recorded on the tape."""
+    forward = getattr(kernels, name)
+    backward = getattr(kernels, f"{name}_backward")
+    signature = inspect.signature(forward)
+    arrays = OPS[name]
+
+    @functools.wraps(forward)
+    def op(*args, **kwargs):
+        arguments = dict(signature.bind(*args, **kwargs).arguments)
+        inputs = [arguments.get(a) for a in arrays]  # tensors (or arrays, or None)
+        given = [a for a in arrays if arguments.get(a) is not None]
+        for a in given:
+            arguments[a] = _value(arguments[a])
+        if "inplace" in arguments:
+            arguments["inplace"] = False  # the engine never overwrites a saved input
+        if name in PREPARE:
+            PREPARE[name](arguments)
+        out = forward(**arguments)
+        out, *extra = out if isinstance(out, tuple) else (out,)  # max_pool2d's indices
+
+        def backward_rule(grad_output, *saved):
+            values = {**arguments, **dict(zip(given, saved, strict=True))}
+            grads = backward(grad_output, **values)
+            return grads if isinstance(grads, tuple) else (grads,)
+
+        saved = [  # tensors, so that their versions are checked; arrays as they are
+            inputs[i] if isinstance(inputs[i], Tensor) else arguments[a]
+            for i, a in enumerate(arrays)
+            if a in given
+        ]
+        result = _record(_camel(name), out, inputs, saved, backward_rule)
+        if isinstance(inputs[0], Tensor) and np.may_share_memory(out, inputs[0]._array):
+            result._counter = inputs[0]._counter  # a view (flatten) shares the version counter
+        if extra:
+            return (result, *(Tensor(e) for e in extra))
+        return result
+
+    return op
+
+
+# --8<-- [end:wrap]
+
+
+def _value(x):
+    """A tensor's array (a list or number as an array: embedding's indices, a target)."""
+    if isinstance(x, Tensor):
+        return x._array
+    return x if isinstance(x, np.ndarray) else np.asarray(x)
