@@ -1,14 +1,15 @@
 """The site as a reader sees it: every page opened in a real (headless) Chromium.
 
 The built site is served over http on 127.0.0.1 (the search worker does not load from file://)
-and every page (every .md and notebook under docs/; a test checks that this is every page built)
-is checked for: no console error, no failed request, no request leaving 127.0.0.1 (such requests
-are aborted and reported), every formula typeset by KaTeX and no TeX left in the text, a copy
-button on every code block, the navigation sidebar with the book's parts, and on notebook pages
-their outputs and plots. Then: the search box finds a chapter by its title and `linear_backward`
-in layers/linear/; a formula page reached by mkdocs-material's instant navigation is typeset
-too; and on the page with the most formulas KaTeX finishes and renders every formula (no test
-asserts a time: timeouts only guard against a page that never finishes).
+and every page, in English and in Chinese (every .md and notebook under docs/, `.zh` ones under
+zh/; a test checks that this is every page built), is checked for: no console error, no failed
+request, no request leaving 127.0.0.1 (such requests are aborted and reported), every formula
+typeset by KaTeX and no TeX left in the text, a copy button on every code block, the navigation
+sidebar with the book's parts, and on notebook pages their outputs and plots. Then: the search
+box finds a chapter by its title and `linear_backward` in layers/linear/, and a Chinese word
+finds its Chinese chapter; the language menu leads to the same page in the other language; and
+on the page with the most formulas KaTeX finishes and renders every formula (no test asserts a
+time: timeouts only guard against a page that never finishes).
 
 The server and browser helpers live in tools/browser.py, shared with tools/screenshots.py.
 The browser is the system's Chromium (Debian: `apt-get install chromium`; `make test` installs it
@@ -26,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from site_pages import page_url, url_language
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -63,18 +65,15 @@ def notebook_sources(docs=DOCS):
     return sorted({src for pattern in jupyter["include"] for src in docs.glob(pattern)})
 
 
-def page_urls(docs=DOCS):
-    """Site-relative URL of every page mkdocs builds from docs/ (directory URLs)."""
+def page_sources(docs=DOCS):
+    """Site-relative URL (directory URLs) -> source, for every page mkdocs builds from docs/,
+    in both languages."""
     sources = sorted(docs.rglob("*.md")) + notebook_sources(docs)
-    urls = []
-    for src in sources:
-        rel = src.relative_to(docs).with_suffix("")
-        parts = rel.parts[:-1] if rel.name in ("index", "README") else rel.parts
-        urls.append("".join(f"{p}/" for p in parts))
-    return urls
+    return {page_url(src, docs): src for src in sources}
 
 
-PAGES = page_urls()
+SOURCES = page_sources()
+PAGES = list(SOURCES)
 
 
 def _no_browser(message):
@@ -220,14 +219,21 @@ def test_code_blocks_have_copy_button(visited, url):
     )
 
 
-def nav_sections():
-    """Titles of mkdocs.yml's top-level nav sections (the book's parts)."""
-    return [
+def nav_sections(lang=None):
+    """Titles of mkdocs.yml's top-level nav sections (the book's parts), in English or, for
+    `lang`, as its nav_translations give them."""
+    titles = [
         title
         for item in mkdocs_config()["nav"]
         for title, value in item.items()
         if isinstance(value, list)
     ]
+    if lang is None:
+        return titles
+    plugins = [p for p in mkdocs_config()["plugins"] if isinstance(p, dict)]
+    (i18n,) = [p["i18n"] for p in plugins if "i18n" in p]
+    (config,) = [c for c in i18n["languages"] if c["locale"] == lang]
+    return [config["nav_translations"].get(t, t) for t in titles]
 
 
 @pytest.mark.site
@@ -235,16 +241,17 @@ def nav_sections():
 def test_sidebar_shows_the_books_parts(visited, url):
     _, dom = visited(url)
     assert dom["sidebar_visible"], f"{url}: the navigation sidebar is hidden at 1280x900"
-    assert dom["nav_sections"] == nav_sections()
+    assert dom["nav_sections"] == nav_sections(url_language(url))
 
 
-NOTEBOOKS = [u for u in PAGES if u.startswith("notebooks/")]
+# the notebooks executed at build (the exercises are shown, not run)
+NOTEBOOKS = [u for u, src in SOURCES.items() if src.parent == DOCS / "notebooks"]
 
 
 @pytest.mark.site
 @pytest.mark.parametrize("url", NOTEBOOKS)
 def test_notebook_shows_its_outputs(visited, url):
-    source = (DOCS / url.rstrip("/")).with_suffix(".py").read_text(encoding="utf-8")
+    source = SOURCES[url].read_text(encoding="utf-8")
     _, dom = visited(url)
     assert dom["outputs"] > 0, f"{url}: the executed notebook shows no output"
     if re.search(r"\bplt\.|matplotlib", source):
@@ -252,13 +259,14 @@ def test_notebook_shows_its_outputs(visited, url):
         assert shown, f"{url} plots with matplotlib but shows no image: {dom['images']}"
 
 
-def _search(browser, server, query, timeout_s=20):
-    """Type `query` into the search box of the home page; the paths the results link to.
+def _search(browser, server, query, timeout_s=20, start=""):
+    """Type `query` into the search box of the home page (`start`: another page); the paths
+    the results link to.
 
     A query typed before the search worker has built its index is answered with nothing (the
     box keeps "Type to start searching"), as for a reader who types too early: retype until
     results come, within `timeout_s`."""
-    visit = Visit(browser, server.url)
+    visit = Visit(browser, server.url + start)
     try:
         visit.open()
         box = visit.page.locator("input.md-search__input")
@@ -336,25 +344,46 @@ def test_heaviest_page_typesets_every_formula(site, browser, server):
 
 
 @pytest.mark.site
-def test_math_is_typeset_after_instant_navigation(site, browser, server):
-    """navigation.instant swaps the page without reloading it: katex-init.js must run again."""
-    url, n = heaviest_math_page(site)
-    if n == 0:
-        pytest.skip("no page has formulas yet")
-    visit = Visit(browser, server.url)
+@pytest.mark.parametrize(("start", "other"), [("layers/conv2d/", "zh/layers/conv2d/")])
+def test_language_switch_leads_to_the_same_page(browser, server, start, other):
+    """The header's language menu links each page to its twin in the other language, and the
+    Chinese page says it is Chinese (its lang attribute) and is."""
+    for here, there in ((start, other), (other, start)):
+        visit = Visit(browser, server.url + here)
+        try:
+            visit.open()
+            links = visit.page.locator(".md-select__link").evaluate_all(
+                "els => els.map(a => [a.getAttribute('hreflang'), a.href])"
+            )
+            targets = [urlsplit(href).path for _, href in links]
+            assert "/" + there in targets, (here, links)
+        finally:
+            visit.close()
+    visit = Visit(browser, server.url + other)
     try:
         visit.open()
-        # a click event on the sidebar's link, as a reader's click (the sidebar may need scrolling)
-        link = visit.page.locator(f'.md-nav--primary a.md-nav__link[href$="/{url}"]').first
-        link.dispatch_event("click")
-        visit.page.wait_for_url(server.url + url)
-        arrived = f"document.querySelectorAll('.arithmatex').length === {n}"
-        visit.page.wait_for_function(f"() => {arrived} && ({ALL_TYPESET_JS})()", timeout=30_000)
-        dom = visit.inspect()
-        assert not dom["raw_tex"], dom["raw_tex"]
-        assert not visit.console_errors, visit.console_errors
+        assert visit.page.locator("html").get_attribute("lang").startswith("zh")
+        title = visit.page.locator("article h1").inner_text()
+        assert re.search(r"[\u4e00-\u9fff]", title), title
     finally:
         visit.close()
+
+
+@pytest.mark.site
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("梯度", "/zh/foundations/grad_and_zero_grad/"),
+        ("反向传播", "/zh/foundations/chain_rule/"),
+        ("卷积", "/zh/layers/conv2d/"),
+    ],
+)
+def test_chinese_search_finds_the_chapter(browser, server, query, expected):
+    """jieba segments the Chinese text at build time (mkdocs-material's search), and the
+    separator splits at the zero-width spaces it inserts: a Chinese word finds its pages."""
+    paths = _search(browser, server, query, start="zh/")
+    assert expected in paths, paths
+    assert all(path.startswith("/zh/") for path in paths), paths
 
 
 # What mkdocs-material's copy button copies from a code block: the block's innerText while it

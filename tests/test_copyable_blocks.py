@@ -38,13 +38,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from site_pages import page_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
 PYTHON_LANGUAGES = {"python", "py", "python3"}
 # a first-line comment declaring the block a continuation of the one before it
-CONTINUES = re.compile(r"^#\s*(?:this block\s+)?continu(?:es|ed|ing)\b", re.IGNORECASE)
+# (in the Chinese edition: `# 接上一个代码块`)
+CONTINUES = re.compile(
+    r"^#\s*(?:this block\s+)?(?:continu(?:es|ed|ing)\b|接(?:着|续)?上)", re.IGNORECASE
+)
 # a title naming a file (`src/backprop_ref/functional/linear.py`), or an output block's label
 FILE_TITLE = re.compile(r"(^|/)[\w.-]+\.\w+$")
 OUTPUT_TITLE = re.compile(r"^\s*output\b", re.IGNORECASE)
@@ -54,13 +58,12 @@ PAGE_TIMEOUT = 600  # seconds; guards against a block that never finishes, not a
 
 
 def page_sources(docs=DOCS):
-    """Every Markdown page under docs/, as (docs-relative source, built HTML path)."""
-    pages = []
-    for src in sorted(docs.rglob("*.md")):
-        rel = src.relative_to(docs).with_suffix("")
-        parts = rel.parts[:-1] if rel.name in ("index", "README") else rel.parts
-        pages.append((str(src.relative_to(docs)), Path(*parts, "index.html")))
-    return pages
+    """Every Markdown page under docs/ (both languages), as (docs-relative source, built HTML
+    path)."""
+    return [
+        (str(src.relative_to(docs)), Path(page_dir(src, docs), "index.html"))
+        for src in sorted(docs.rglob("*.md"))
+    ]
 
 
 PAGES = page_sources()
