@@ -14,9 +14,8 @@ pytest-codeblocks runs the `python` blocks of both languages (testpaths: docs), 
 test opens every page of both (tests/test_browser.py).
 """
 
-import io
 import re
-import tokenize
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +25,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+sys.path.insert(0, str(ROOT / "tools"))
+from mkdocs_i18n import code_without_comments  # noqa: E402  the build's own comparison
+
 LANG = "zh"
 NOTEBOOK_FOLDERS = ("notebooks", "exercises")
 
@@ -76,26 +78,13 @@ def fences(text):
 
 def statements(info, body):
     """A block's code without its comments: Python token by token, anything else line by line
-    without `#` comments and with white space folded."""
+    without `#` comments and with white space folded (the build's key for running a notebook
+    once for both languages, tools/mkdocs_i18n.py)."""
     source = "\n".join(body) + "\n"
     if re.match(r"^(python|py)\b", info) and "--8<--" not in source:
-        try:
-            tokens = tokenize.generate_tokens(io.StringIO(source).readline)
-            return [
-                t.string
-                for t in tokens
-                if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE)
-                and t.type not in (tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)
-            ]
-        except (tokenize.TokenError, IndentationError, SyntaxError):
-            pass
-    out = []
-    for line in body:
-        line = re.sub(r"(^|\s)#.*$", "", line)
-        line = " ".join(line.split())
-        if line:
-            out.append(line)
-    return out
+        return code_without_comments(source)
+    lines = (" ".join(re.sub(r"(^|\s)#.*$", "", line).split()) for line in body)
+    return tuple(line for line in lines if line)
 
 
 @cache

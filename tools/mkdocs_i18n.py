@@ -91,7 +91,8 @@ def _preprocess_once(self, nb, resources=None, km=None):
     return nb, resources
 
 
-ExecutePreprocessor.preprocess = _preprocess_once
+def on_config(config):
+    ExecutePreprocessor.preprocess = _preprocess_once  # (idempotent: `mkdocs serve` reloads)
 
 
 def on_pre_build(config):
