@@ -15,8 +15,9 @@ import numpy as np
 
 from .. import kernels
 from ..functional.dropout import draw_mask
+from ..kernels.conv2d import conv2d_bias, conv2d_input, conv2d_weight
 from . import random
-from .tensor import Tensor, _record
+from .tensor import Tensor, _record, needs_input_grad
 
 # --8<-- [start:ops]
 # op name -> its array arguments, in the order <op>_backward returns their gradients
@@ -61,17 +62,58 @@ def _camel(name):
     return "".join(part.capitalize() for part in name.split("_")) + "Backward0"
 
 
+# --8<-- [start:needed]
+def _conv2d_needed(
+    needs, grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1
+):
+    """conv2d's gradients, only those in `needs`: torch.nn.grad's halves, conv2d_input and
+    conv2d_weight, each compute one; conv2d_backward computes both, sharing their setup."""
+    need_input, need_weight, need_bias = needs
+    args = (stride, padding, dilation, groups)
+    if need_input and need_weight:
+        return kernels.conv2d_backward(grad_output, input, weight, bias, *args)
+    dX = conv2d_input(input.shape, weight, grad_output, *args) if need_input else None
+    dW = conv2d_weight(input, weight.shape, grad_output, *args) if need_weight else None
+    return dX, dW, conv2d_bias(grad_output) if need_bias else None
+
+
+# op name -> its backward restricted to the gradients the graph needs:
+# (needs, grad_output, <the op's arguments>) -> one gradient per array argument, None where
+# needs says no. An op not listed runs <op>_backward whole and the node drops what is unneeded.
+NEEDED = {"conv2d": _conv2d_needed}
+# --8<-- [end:needed]
+
+
+def _binder(forward):
+    """signature.bind(*args, **kwargs).arguments, without inspect's cost on the usual call
+    (positional arguments, then keywords, none given twice); anything else goes to
+    signature.bind, which raises the TypeError a wrong call deserves."""
+    signature = inspect.signature(forward)
+    names = tuple(signature.parameters)
+    positional = tuple(
+        n for n, p in signature.parameters.items() if p.kind == p.POSITIONAL_OR_KEYWORD
+    )
+
+    def bind(args, kwargs):
+        if len(args) <= len(positional) and kwargs.keys() <= set(names[len(args) :]):
+            return {**dict(zip(positional, args, strict=False)), **kwargs}  # args may be fewer
+        return dict(signature.bind(*args, **kwargs).arguments)
+
+    return bind
+
+
 # --8<-- [start:wrap]
 def wrap(name):
     """The engine's version of functional.<name>: same signature, recorded on the tape."""
     forward = getattr(kernels, name)
     backward = getattr(kernels, f"{name}_backward")
-    signature = inspect.signature(forward)
+    needed = NEEDED.get(name)
+    bind = _binder(forward)
     arrays = OPS[name]
 
     @functools.wraps(forward)
     def op(*args, **kwargs):
-        arguments = dict(signature.bind(*args, **kwargs).arguments)
+        arguments = bind(args, kwargs)
         inputs = [arguments.get(a) for a in arrays]  # tensors (or arrays, or None)
         given = [a for a in arrays if arguments.get(a) is not None]
         for a in given:
@@ -82,10 +124,14 @@ def wrap(name):
             PREPARE[name](arguments)
         out = forward(**arguments)
         out, *extra = out if isinstance(out, tuple) else (out,)  # max_pool2d's indices
+        needs = needs_input_grad(inputs)  # which gradients the node will send on
 
         def backward_rule(grad_output, *saved):
             values = {**arguments, **dict(zip(given, saved, strict=True))}
-            grads = backward(grad_output, **values)
+            if needed is not None:
+                grads = needed(needs, grad_output, **values)
+            else:
+                grads = backward(grad_output, **values)
             return grads if isinstance(grads, tuple) else (grads,)
 
         saved = [  # tensors, so that their versions are checked; arrays as they are

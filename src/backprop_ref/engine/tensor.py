@@ -126,13 +126,15 @@ class Node:
 
     `backward(grad_output, *saved_values)` returns one gradient per input (None for none).
     Saved tensors are stored with their version; the values are read back at backward time,
-    after checking that no in-place op changed them in between.
+    after checking that no in-place op changed them in between. `needs_input_grad` (torch's
+    name) says which inputs want a gradient: a rule may skip the others, the node drops them.
     """
 
     def __init__(self, name, backward, inputs, saved=()):
         self._name = name
         self._backward = backward
         self.next_functions = tuple(_edge(t) for t in inputs)
+        self.needs_input_grad = tuple(n is not None for n, _ in self.next_functions)
         self._inputs = tuple(  # shape and dtype each input's gradient must have
             (t.shape, t.dtype) if isinstance(t, Tensor) else None for t in inputs
         )
@@ -165,9 +167,10 @@ class Node:
     # --8<-- [end:node]
 
     def _checked(self, i, grad):
-        """The gradient of input i, in the input's dtype; a wrong shape is a bug in a rule."""
+        """The gradient of input i, in the input's dtype; a wrong shape is a bug in a rule.
+        None when input i needs none (a rule that computed it anyway wasted the time only)."""
         expected = self._inputs[i]
-        if grad is None or expected is None:
+        if grad is None or not self.needs_input_grad[i]:
             return None
         grad = np.asarray(grad)
         if grad.shape != expected[0]:
@@ -206,6 +209,12 @@ class AccumulateGrad(Node):
         return ()
 
     # --8<-- [end:accumulate]
+
+
+def needs_input_grad(inputs):
+    """Which of an op's inputs want a gradient (tensors that require grad), as the op's node,
+    recorded now, will say: a rule built before its node can skip computing the others."""
+    return tuple(isinstance(t, Tensor) and t.requires_grad for t in inputs)
 
 
 def _edge(t):
