@@ -107,21 +107,21 @@ def wrap(name):
     """The engine's version of functional.<name>: same signature, recorded on the tape."""
     forward = getattr(kernels, name)
     backward = getattr(kernels, f"{name}_backward")
-    needed = NEEDED.get(name)
-    bind = _binder(forward)
+    needed, prepare = NEEDED.get(name), PREPARE.get(name)
+    bind, node_name = _binder(forward), _camel(name)
     arrays = OPS[name]
 
     @functools.wraps(forward)
     def op(*args, **kwargs):
         arguments = bind(args, kwargs)
         inputs = [arguments.get(a) for a in arrays]  # tensors (or arrays, or None)
-        given = [a for a in arrays if arguments.get(a) is not None]
+        given = [a for a, x in zip(arrays, inputs, strict=True) if x is not None]
         for a in given:
             arguments[a] = _value(arguments[a])
         if "inplace" in arguments:
             arguments["inplace"] = False  # the engine never overwrites a saved input
-        if name in PREPARE:
-            PREPARE[name](arguments)
+        if prepare is not None:
+            prepare(arguments)
         out = forward(**arguments)
         out, *extra = out if isinstance(out, tuple) else (out,)  # max_pool2d's indices
         needs = needs_input_grad(inputs)  # which gradients the node will send on
@@ -135,11 +135,11 @@ def wrap(name):
             return grads if isinstance(grads, tuple) else (grads,)
 
         saved = [  # tensors, so that their versions are checked; arrays as they are
-            inputs[i] if isinstance(inputs[i], Tensor) else arguments[a]
-            for i, a in enumerate(arrays)
-            if a in given
+            x if isinstance(x, Tensor) else arguments[a]
+            for a, x in zip(arrays, inputs, strict=True)
+            if x is not None
         ]
-        result = _record(_camel(name), out, inputs, saved, backward_rule)
+        result = _record(node_name, out, inputs, saved, backward_rule, needs)
         if isinstance(inputs[0], Tensor) and np.may_share_memory(out, inputs[0]._array):
             result._counter = inputs[0]._counter  # a view (flatten) shares the version counter
         if extra:
