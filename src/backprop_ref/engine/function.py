@@ -93,10 +93,14 @@ def _binder(forward):
     positional = tuple(
         n for n, p in signature.parameters.items() if p.kind == p.POSITIONAL_OR_KEYWORD
     )
+    # the names a keyword may take after i positional arguments
+    free = [frozenset(names[i:]) for i in range(len(positional) + 1)]
 
     def bind(args, kwargs):
-        if len(args) <= len(positional) and kwargs.keys() <= set(names[len(args) :]):
-            return {**dict(zip(positional, args, strict=False)), **kwargs}  # args may be fewer
+        if len(args) <= len(positional) and kwargs.keys() <= free[len(args)]:
+            arguments = dict(zip(positional, args, strict=False))  # args may be fewer
+            arguments.update(kwargs)
+            return arguments
         return dict(signature.bind(*args, **kwargs).arguments)
 
     return bind
@@ -114,31 +118,33 @@ def wrap(name):
     @functools.wraps(forward)
     def op(*args, **kwargs):
         arguments = bind(args, kwargs)
-        inputs = [arguments.get(a) for a in arrays]  # tensors (or arrays, or None)
-        given = [a for a, x in zip(arrays, inputs, strict=True) if x is not None]
-        for a in given:
-            arguments[a] = _value(arguments[a])
+        inputs, given, saved = [], [], []  # each array argument; the names given; what to save
+        for a in arrays:
+            x = arguments.get(a)  # a tensor (or an array, a list, None)
+            inputs.append(x)
+            if x is not None:
+                arguments[a] = _value(x)
+                given.append(a)
+                # tensors, so that their versions are checked; arrays as they are
+                saved.append(x if isinstance(x, Tensor) else arguments[a])
         if "inplace" in arguments:
             arguments["inplace"] = False  # the engine never overwrites a saved input
         if prepare is not None:
             prepare(arguments)
-        out = forward(**arguments)
-        out, *extra = out if isinstance(out, tuple) else (out,)  # max_pool2d's indices
+        out, extra = forward(**arguments), ()
+        if isinstance(out, tuple):  # max_pool2d's indices
+            out, *extra = out
         needs = needs_input_grad(inputs)  # which gradients the node will send on
 
         def backward_rule(grad_output, *saved):
-            values = {**arguments, **dict(zip(given, saved, strict=True))}
+            values = dict(arguments)
+            values.update(zip(given, saved, strict=True))
             if needed is not None:
                 grads = needed(needs, grad_output, **values)
             else:
                 grads = backward(grad_output, **values)
             return grads if isinstance(grads, tuple) else (grads,)
 
-        saved = [  # tensors, so that their versions are checked; arrays as they are
-            x if isinstance(x, Tensor) else arguments[a]
-            for a, x in zip(arrays, inputs, strict=True)
-            if x is not None
-        ]
         result = _record(node_name, out, inputs, saved, backward_rule, needs)
         if isinstance(inputs[0], Tensor) and np.may_share_memory(out, inputs[0]._array):
             result._counter = inputs[0]._counter  # a view (flatten) shares the version counter

@@ -170,16 +170,16 @@ class Node:
     def _checked(self, i, grad):
         """The gradient of input i, in the input's dtype; a wrong shape is a bug in a rule.
         None when input i needs none (a rule that computed it anyway wasted the time only)."""
-        expected = self._inputs[i]
         if grad is None or not self.needs_input_grad[i]:
             return None
+        shape, dtype = self._inputs[i]
         grad = np.asarray(grad)
-        if grad.shape != expected[0]:
+        if grad.shape != shape:
             raise RuntimeError(
                 f"Function {self._name} returned an invalid gradient at index {i} - got "
-                f"{list(grad.shape)} but expected shape compatible with {list(expected[0])}"
+                f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
             )
-        return grad.astype(expected[1], copy=False)
+        return grad if grad.dtype == dtype else grad.astype(dtype)
 
     def _release(self):
         if self._saved:
