@@ -19,6 +19,7 @@ from backprop_ref import bench, cli
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "performance" / "bench_results.txt"
 HEADER = [name for name, _ in bench.COLUMNS]
+ENGINE_HEADER = [name for name, _ in bench.ENGINE_COLUMNS]
 VERDICTS = {"met", "missed"}
 
 
@@ -27,13 +28,14 @@ def expected_cases(quick):
     return lenet + [f"{op.name} (N=1)" if quick else op.name for op in bench.OPS]
 
 
-def rows(text):
-    """The table's rows, as lists of cells (the header and the separator left out)."""
+def rows(text, header=HEADER):
+    """The rows of the table with this header (the kernels' or the engine's), as lists of
+    cells (the header and the separator left out)."""
     out = []
     for line in text.splitlines():
         if line.startswith("| "):
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if cells != HEADER:
+            if len(cells) == len(header) and cells != header:
                 out.append(cells)
     return out
 
@@ -54,6 +56,14 @@ def check_report(text, quick, dtypes=("float32", "float64")):
         assert (time_ok == "met") == (float(ratio) <= float(target[3:])), case
         mib = [float(m.removesuffix(" MiB")) for m in (ours_mib, torch_mib)]
         assert (memory_ok == "met") == (mib[0] <= mib[1]), case
+    engine = rows(text, ENGINE_HEADER)  # the engine against the hand-chained models.LeNet
+    assert "| " + " | ".join(ENGINE_HEADER) in " ".join(text.split())
+    assert [(r[0], r[1]) for r in engine] == [
+        (f"engine LeNet N={n}", dtype) for dtype in dtypes for n in bench.LENET_BATCHES
+    ]
+    for case, _, _, _, ratio, target, time_ok in engine:
+        assert target == f"<= {bench.ENGINE_TARGET:.1f}" and time_ok in VERDICTS, case
+        assert (time_ok == "met") == (float(ratio) <= float(target[3:])), case
     assert text.rstrip().splitlines()[-1].startswith("Full run: ")
     assert "WRONG" not in text.split("- Correctness:")[1].split("\n", 1)[1]
 
@@ -142,6 +152,15 @@ def test_every_case_agrees_with_torch_in_one_table():
     rng = np.random.default_rng(1)
     for op in bench.OPS:
         assert bench.check(bench.op_case(torch, op, "float32", rng, batch=1)) == "", op.name
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_engine_case_agrees_with_the_hand_chained_lenet(dtype):
+    """The engine's row compares before timing too: its outputs and gradients against
+    models.LeNet's (same weights and data), in the benchmark's own check."""
+    case = bench.engine_lenet_case(2, dtype, np.random.default_rng(2))
+    assert bench.check(case) == ""
+    assert case.target == bench.ENGINE_TARGET
 
 
 def test_measure_interleaves_in_rotating_order():

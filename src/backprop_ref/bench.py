@@ -4,8 +4,10 @@ Every case in CASES runs forward + backward on both sides, in one process, one t
 (threadpoolctl for numpy's BLAS, torch.set_num_threads for torch's), interleaved, and prints
 per row the medians, ours / torch, the peak extra memory of both, each target and whether it is
 met. Before timing, every output and gradient of ours is compared with torch's through
-backprop_ref.precision, so a fast wrong kernel cannot pass. With --output, the printed report is
-also written to a file (docs/performance/bench_results.txt is made that way).
+backprop_ref.precision, so a fast wrong kernel cannot pass. A second table times the engine
+(backprop_ref.engine running the seed's LeNet) against our hand-chained models.LeNet. With
+--output, the printed report is also written to a file (docs/performance/bench_results.txt is
+made that way).
 
 The environment is left as it is: the header shows numpy's BLAS kernel (threadpoolctl's
 report) and OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which change it.
@@ -68,6 +70,8 @@ LENET_BATCHES = (1, 8, 64, 256)
 # ours / torch at most: the whole LeNet per dtype, a single op.
 LENET_TARGET = {"float32": 1.1, "float64": 1.0}
 OP_TARGET = 2.0
+# the engine running LeNet / our hand-chained models.LeNet at most (issue 15), per dtype
+ENGINE_TARGET = 1.5
 ARGUMENTS = ("input", "weight", "bias")
 
 
@@ -143,6 +147,65 @@ def lenet_case(torch, batch, dtype, rng):
         tnet.zero_grad()
 
     return Case(f"LeNet N={batch}", LENET_TARGET[dtype], ours, theirs, clear)
+
+
+def engine_lenet_case(batch, dtype, rng):
+    """zero_grad, forward, MSE loss, backward: the seed's Net on backprop_ref.engine (its
+    nn.Module, F.* and loss.backward()) against models.LeNet, which chains the same kernels by
+    hand. The same weights and data; "ours" is the engine, "torch" the hand-chained model."""
+    from . import engine
+    from .engine import nn
+    from .engine.nn import functional as F
+    from .models import LeNet
+
+    class Net(nn.Module):  # the first seed note's Net (PyTorch's blitz)
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), (2, 2))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = x.view(-1, 16 * 5 * 5)
+            x = F.relu(self.fc1(x))
+            x = F.relu(self.fc2(x))
+            return self.fc3(x)
+
+    engine.manual_seed(int(rng.integers(2**31)))
+    net, criterion = Net().to(dtype), nn.MSELoss()
+    hand = LeNet(dtype=dtype)
+    hand.load_state_dict(net.state_dict())
+    x = rng.standard_normal((batch, 1, 32, 32)).astype(dtype)
+    target = rng.standard_normal((batch, 10)).astype(dtype)
+    xe, te = engine.tensor(x), engine.tensor(target)
+    one = np.ones((), dtype=dtype)
+    parameters = list(net.named_parameters())  # looked up once, as hand.grads is
+
+    def ours():  # tensors, as the torch cases return (check() reads them as arrays)
+        net.zero_grad()
+        y = net(xe)
+        loss = criterion(y, te)
+        loss.backward()
+        return {"output": y, "loss": loss, **{n: p.grad for n, p in parameters}}
+
+    def theirs():
+        hand.zero_grad()
+        y = hand(x)
+        loss = kernels.mse_loss(y, target)
+        dy, _ = kernels.mse_loss_backward(one, y, target)
+        hand.backward(dy)
+        return {"output": y, "loss": loss, **hand.grads}
+
+    def clear():
+        net.zero_grad()
+        hand.zero_grad()
+        hand.cache = None
+
+    return Case(f"engine LeNet N={batch}", ENGINE_TARGET, ours, theirs, clear)
 
 
 def cases(torch, dtype, rng, quick):
@@ -258,8 +321,27 @@ COLUMNS = [
 ]
 
 
-def _row(cells):
-    return "| " + " | ".join(f"{c:<{w}}" for c, (_, w) in zip(cells, COLUMNS, strict=True)) + " |"
+# the engine's table: its step against the hand-chained model's, time only
+ENGINE_COLUMNS = [
+    ("case", 24),
+    ("dtype", 7),
+    ("engine", 8),
+    ("LeNet", 8),
+    ("engine / LeNet", 14),
+    ("target", 6),
+    ("time", 6),
+]
+
+
+def _row(cells, columns=COLUMNS):
+    return "| " + " | ".join(f"{c:<{w}}" for c, (_, w) in zip(cells, columns, strict=True)) + " |"
+
+
+def _table_head(columns):
+    return [
+        _row([name for name, _ in columns], columns),
+        "|" + "|".join("-" * (w + 2) for _, w in columns) + "|",
+    ]
 
 
 def _verdict(ok, wrong):
@@ -320,8 +402,21 @@ def header(torch, args, threadpools):
         "",
         *legend(),
         "",
-        _row([name for name, _ in COLUMNS]),
-        "|" + "|".join("-" * (w + 2) for _, w in COLUMNS) + "|",
+        *_table_head(COLUMNS),
+    ]
+
+
+def engine_header():
+    """The engine's table: what its rows run, and its target."""
+    return [
+        "The engine (backprop_ref.engine, issue 15): the seed's Net written with engine.nn and "
+        "F.*, its loss.backward() through the tape, against models.LeNet, which chains the same "
+        "kernels by hand (engine LeNet N=...: zero_grad, forward (N, 1, 32, 32), MSE loss to "
+        f"(N, 10), backward; N in {', '.join(map(str, LENET_BATCHES))}). Same weights, data and "
+        "timing as above; the outputs and gradients of both are compared first. Target: engine / "
+        f"LeNet at most {ENGINE_TARGET}.",
+        "",
+        *_table_head(ENGINE_COLUMNS),
     ]
 
 
@@ -337,7 +432,8 @@ def build_parser():
             "interleaved: LeNet at batch 1, 8, 64, 256, and conv2d, max_pool2d, linear, relu at\n"
             "LeNet's and ResNet's shapes. Prints per row the medians, ours / torch, the peak\n"
             "memory of both, each target and whether it is met, after checking every output\n"
-            "against torch.\n" + EXIT_HELP
+            "against torch. Then the engine running LeNet against our hand-chained LeNet.\n"
+            + EXIT_HELP
         ),
     )
     p.add_argument(
@@ -429,6 +525,29 @@ def main(argv=None):
                             f"{mem['torch']:.2f} MiB",
                             _verdict(mem["ours"] <= mem["torch"], problem),
                         ]
+                    )
+                )
+        say("", *engine_header())
+        for dtype in args.dtypes:
+            for batch in LENET_BATCHES:
+                case = engine_lenet_case(batch, dtype, rng)
+                problem = check(case)
+                if problem:
+                    wrong.append(f"{case.name}, {dtype} (against models.LeNet): {problem}")
+                t = measure({"ours": case.ours, "torch": case.torch}, args.repeats, args.min_sample)
+                ratio = round(t["ours"] / t["torch"], 2)
+                say(
+                    _row(
+                        [
+                            case.name,
+                            dtype,
+                            _time(t["ours"]),
+                            _time(t["torch"]),
+                            f"{ratio:.2f}",
+                            f"<= {case.target:.1f}",
+                            _verdict(ratio <= case.target, problem),
+                        ],
+                        ENGINE_COLUMNS,
                     )
                 )
     say("", f"Full run: {time.perf_counter() - start:.0f} s.")

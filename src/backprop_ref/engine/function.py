@@ -15,8 +15,9 @@ import numpy as np
 
 from .. import kernels
 from ..functional.dropout import draw_mask
+from ..kernels.conv2d import conv2d_bias, conv2d_input, conv2d_weight
 from . import random
-from .tensor import Tensor, _record
+from .tensor import Tensor, _record, needs_input_grad
 
 # --8<-- [start:ops]
 # op name -> its array arguments, in the order <op>_backward returns their gradients
@@ -61,39 +62,90 @@ def _camel(name):
     return "".join(part.capitalize() for part in name.split("_")) + "Backward0"
 
 
+# --8<-- [start:needed]
+def _conv2d_needed(
+    needs, grad_output, input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1
+):
+    """conv2d's gradients, only those in `needs`: torch.nn.grad's halves, conv2d_input and
+    conv2d_weight, each compute one; conv2d_backward computes both, sharing their setup."""
+    need_input, need_weight, need_bias = needs
+    args = (stride, padding, dilation, groups)
+    if need_input and need_weight:
+        return kernels.conv2d_backward(grad_output, input, weight, bias, *args)
+    dX = conv2d_input(input.shape, weight, grad_output, *args) if need_input else None
+    dW = conv2d_weight(input, weight.shape, grad_output, *args) if need_weight else None
+    return dX, dW, conv2d_bias(grad_output) if need_bias else None
+
+
+# op name -> its backward restricted to the gradients the graph needs:
+# (needs, grad_output, <the op's arguments>) -> one gradient per array argument, None where
+# needs says no. An op not listed runs <op>_backward whole and the node drops what is unneeded.
+NEEDED = {"conv2d": _conv2d_needed}
+# --8<-- [end:needed]
+
+
+def _binder(forward):
+    """signature.bind(*args, **kwargs).arguments, without inspect's cost on the usual call
+    (positional arguments, then keywords, none given twice); anything else goes to
+    signature.bind, which raises the TypeError a wrong call deserves."""
+    signature = inspect.signature(forward)
+    names = tuple(signature.parameters)
+    positional = tuple(
+        n for n, p in signature.parameters.items() if p.kind == p.POSITIONAL_OR_KEYWORD
+    )
+    # the names a keyword may take after i positional arguments
+    free = [frozenset(names[i:]) for i in range(len(positional) + 1)]
+
+    def bind(args, kwargs):
+        if len(args) <= len(positional) and kwargs.keys() <= free[len(args)]:
+            arguments = dict(zip(positional, args, strict=False))  # args may be fewer
+            arguments.update(kwargs)
+            return arguments
+        return dict(signature.bind(*args, **kwargs).arguments)
+
+    return bind
+
+
 # --8<-- [start:wrap]
 def wrap(name):
     """The engine's version of functional.<name>: same signature, recorded on the tape."""
     forward = getattr(kernels, name)
     backward = getattr(kernels, f"{name}_backward")
-    signature = inspect.signature(forward)
+    needed, prepare = NEEDED.get(name), PREPARE.get(name)
+    bind, node_name = _binder(forward), _camel(name)
     arrays = OPS[name]
 
     @functools.wraps(forward)
     def op(*args, **kwargs):
-        arguments = dict(signature.bind(*args, **kwargs).arguments)
-        inputs = [arguments.get(a) for a in arrays]  # tensors (or arrays, or None)
-        given = [a for a in arrays if arguments.get(a) is not None]
-        for a in given:
-            arguments[a] = _value(arguments[a])
+        arguments = bind(args, kwargs)
+        inputs, given, saved = [], [], []  # each array argument; the names given; what to save
+        for a in arrays:
+            x = arguments.get(a)  # a tensor (or an array, a list, None)
+            inputs.append(x)
+            if x is not None:
+                arguments[a] = _value(x)
+                given.append(a)
+                # tensors, so that their versions are checked; arrays as they are
+                saved.append(x if isinstance(x, Tensor) else arguments[a])
         if "inplace" in arguments:
             arguments["inplace"] = False  # the engine never overwrites a saved input
-        if name in PREPARE:
-            PREPARE[name](arguments)
-        out = forward(**arguments)
-        out, *extra = out if isinstance(out, tuple) else (out,)  # max_pool2d's indices
+        if prepare is not None:
+            prepare(arguments)
+        out, extra = forward(**arguments), ()
+        if isinstance(out, tuple):  # max_pool2d's indices
+            out, *extra = out
+        needs = needs_input_grad(inputs)  # which gradients the node will send on
 
         def backward_rule(grad_output, *saved):
-            values = {**arguments, **dict(zip(given, saved, strict=True))}
-            grads = backward(grad_output, **values)
+            values = dict(arguments)
+            values.update(zip(given, saved, strict=True))
+            if needed is not None:
+                grads = needed(needs, grad_output, **values)
+            else:
+                grads = backward(grad_output, **values)
             return grads if isinstance(grads, tuple) else (grads,)
 
-        saved = [  # tensors, so that their versions are checked; arrays as they are
-            inputs[i] if isinstance(inputs[i], Tensor) else arguments[a]
-            for i, a in enumerate(arrays)
-            if a in given
-        ]
-        result = _record(_camel(name), out, inputs, saved, backward_rule)
+        result = _record(node_name, out, inputs, saved, backward_rule, needs)
         if isinstance(inputs[0], Tensor) and np.may_share_memory(out, inputs[0]._array):
             result._counter = inputs[0]._counter  # a view (flatten) shares the version counter
         if extra:

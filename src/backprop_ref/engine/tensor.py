@@ -10,6 +10,7 @@ the package's `<op>_backward`. Chapter: docs/engine.md
 """
 
 import contextlib
+import math
 
 import numpy as np
 
@@ -126,17 +127,19 @@ class Node:
 
     `backward(grad_output, *saved_values)` returns one gradient per input (None for none).
     Saved tensors are stored with their version; the values are read back at backward time,
-    after checking that no in-place op changed them in between.
+    after checking that no in-place op changed them in between. `needs_input_grad` (torch's
+    name) says which inputs want a gradient: a rule may skip the others, the node drops them.
     """
 
-    def __init__(self, name, backward, inputs, saved=()):
+    def __init__(self, name, backward, inputs, saved=(), needs=None):
         self._name = name
         self._backward = backward
-        self.next_functions = tuple(_edge(t) for t in inputs)
-        self._inputs = tuple(  # shape and dtype each input's gradient must have
-            (t.shape, t.dtype) if isinstance(t, Tensor) else None for t in inputs
-        )
-        self._saved = [(t, t._version) if isinstance(t, Tensor) else (t, None) for t in saved]
+        self.needs_input_grad = needs_input_grad(inputs) if needs is None else needs
+        self.next_functions = tuple([_edge(t) for t in inputs])
+        self._inputs = [  # shape and dtype each input's gradient must have
+            (t._array.shape, t._array.dtype) if isinstance(t, Tensor) else None for t in inputs
+        ]
+        self._saved = [(t, t._counter.value) if isinstance(t, Tensor) else (t, None) for t in saved]
         self._released = False
         self._pre_hooks = {}  # handle id -> hook, run on the summed gradient of the output
         self._retains_grad = None  # the output tensor, when it called retain_grad()
@@ -151,7 +154,7 @@ class Node:
             )
         values = []
         for t, version in self._saved:
-            if version is not None and t._version != version:
+            if version is not None and t._counter.value != version:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [{t.dtype} {list(t.shape)}], which is saved by "
@@ -160,22 +163,23 @@ class Node:
                 )
             values.append(t._array if version is not None else t)
         grads = self._backward(grad_output, *values)
-        return tuple(self._checked(i, g) for i, g in enumerate(grads))
+        return [self._checked(i, g) for i, g in enumerate(grads)]
 
     # --8<-- [end:node]
 
     def _checked(self, i, grad):
-        """The gradient of input i, in the input's dtype; a wrong shape is a bug in a rule."""
-        expected = self._inputs[i]
-        if grad is None or expected is None:
+        """The gradient of input i, in the input's dtype; a wrong shape is a bug in a rule.
+        None when input i needs none (a rule that computed it anyway wasted the time only)."""
+        if grad is None or not self.needs_input_grad[i]:
             return None
+        shape, dtype = self._inputs[i]
         grad = np.asarray(grad)
-        if grad.shape != expected[0]:
+        if grad.shape != shape:
             raise RuntimeError(
                 f"Function {self._name} returned an invalid gradient at index {i} - got "
-                f"{list(grad.shape)} but expected shape compatible with {list(expected[0])}"
+                f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
             )
-        return grad.astype(expected[1], copy=False)
+        return grad if grad.dtype == dtype else grad.astype(dtype)
 
     def _release(self):
         if self._saved:
@@ -200,12 +204,18 @@ class AccumulateGrad(Node):
     def __call__(self, grad):
         t = self.variable
         if t.grad is None:
-            t.grad = Tensor(np.array(grad, dtype=t.dtype))  # a copy: other leaves may share it
+            t.grad = Tensor._wrap(np.array(grad, dtype=t.dtype))  # a copy: others may share it
         else:
             t.grad._array += grad  # accumulate in place, as torch does outside create_graph
         return ()
 
     # --8<-- [end:accumulate]
+
+
+def needs_input_grad(inputs):
+    """Which of an op's inputs want a gradient (tensors that require grad), as the op's node,
+    recorded now, will say: a rule built before its node can skip computing the others."""
+    return tuple([isinstance(t, Tensor) and t.requires_grad for t in inputs])
 
 
 def _edge(t):
@@ -225,13 +235,15 @@ class _Handle:
         self._hooks.pop(self._key, None)
 
 
-def _record(name, value, inputs, saved, backward):
+def _record(name, value, inputs, saved, backward, needs=None):
     """Wrap `value` in a Tensor; when grad mode is on and an input requires grad, give it a
-    Node: `backward(grad_output, *saved values)` -> one gradient per input."""
+    Node: `backward(grad_output, *saved values)` -> one gradient per input. `needs`:
+    needs_input_grad(inputs), when the caller has it already."""
     out = Tensor._wrap(value)
-    if _GRAD_ENABLED[0] and any(isinstance(t, Tensor) and t.requires_grad for t in inputs):
+    needs = needs_input_grad(inputs) if needs is None else needs
+    if _GRAD_ENABLED[0] and True in needs:
         out.requires_grad = True
-        out.grad_fn = Node(name, backward, inputs, saved)
+        out.grad_fn = Node(name, backward, inputs, saved, needs)
     return out
 
 
@@ -269,7 +281,8 @@ def _run_backward(root, grad, retain_graph):
         grad = pending.pop(node, None)
         if grad is None:  # no path from the output carried a gradient here
             continue
-        grad = _run_hooks(node, grad)
+        if node._pre_hooks or node._retains_grad is not None:
+            grad = _run_hooks(node, grad)
         grads = node(grad)
         if not retain_graph:
             node._release()
@@ -994,7 +1007,7 @@ def reshape(input, *shape, where="reshape"):
     """The same elements in a new shape (-1 inferred): dX = dY reshaped back."""
     X = input._array
     shape = _shape_arg(shape)
-    known = int(np.prod([n for n in shape if n != -1]))
+    known = math.prod(n for n in shape if n != -1)
     if shape.count(-1) > 1 or (
         X.size != known if -1 not in shape else (known == 0 or X.size % known)
     ):

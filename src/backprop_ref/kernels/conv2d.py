@@ -497,9 +497,7 @@ def conv2d_backward(
     op = "conv2d_backward"
     X, W, b, plan = _setup(input, weight, bias, stride, padding, dilation, groups, op)
     dY = _check_grad(grad_output, X, W, plan, op)
-    db = None
-    if b is not None:  # (5), accumulated in float64, as the lesson does
-        db = dY.sum(axis=(0, 2, 3), dtype=np.float64).astype(dY.dtype)
+    db = None if b is None else conv2d_bias(dY)
     dX, dW = _backward(dY, X, X.shape, W, W.shape, plan, True, True)
     return (dX[0] if plan.unbatched else dX), dW, db
 
@@ -541,3 +539,14 @@ def conv2d_weight(input, weight_size, grad_output, stride=1, padding=0, dilation
     dY = _check_grad(grad_output, X, W, plan, op)
     _, dW = _backward(dY, X, X.shape, None, W.shape, plan, False, True)
     return dW
+
+
+def conv2d_bias(grad_output):
+    """grad_bias alone: what conv2d_backward returns third (torch.nn.grad has no such function).
+
+    (5): db[o] = sum over n, i, j of dY[n, o, i, j], accumulated in float64, as the lesson does.
+    Shapes: grad_output (N, C_out, H_out, W_out) or unbatched (C_out, H_out, W_out) -> (C_out,)
+    """
+    dY = np.asarray(grad_output)
+    axes = (0, 2, 3) if dY.ndim == 4 else (1, 2)
+    return dY.sum(axis=axes, dtype=np.float64).astype(dY.dtype)
