@@ -32,7 +32,7 @@ SOLUTION = re.compile(
     r"\A<details><summary>[^<]+</summary>\s*```python\n(?P<code>.*?)```\s*</details>\s*\Z",
     re.DOTALL,
 )
-BLANK = re.compile(r"^\s*\w+ = \.\.\.  # your code\b")
+BLANK = re.compile(r"^\s*\w+ = \.\.\.  # (?:your code\b|你的代码)")
 
 
 def exercise_cells(path):

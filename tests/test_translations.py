@@ -112,19 +112,22 @@ def heading_ids(text):
     return ids
 
 
+def _blank(m):
+    """The match as spaces, its line breaks kept (so that line numbers stay)."""
+    return re.sub(r"[^\n]", " ", m.group(0))
+
+
 def untranslated(prose_lines):
-    """Lines of running text that are English: 5 or more English words and no Chinese."""
+    """Lines of running text that are English: 5 or more English words and no Chinese.
+
+    Not prose, and blanked first (even where they span lines): display math, inline code,
+    HTML comments and <style> blocks."""
+    text = "\n".join(prose_lines)
+    for span in (r"\$\$.*?\$\$", r"(`+)(?!`).*?(?<!`)\1(?!`)", r"<!--.*?-->", r"<style.*?</style>"):
+        text = re.sub(span, _blank, text, flags=re.DOTALL)
     flagged = []
-    in_comment = False
-    for line in prose_lines:
-        if "<!--" in line:
-            in_comment = "-->" not in line
-            continue
-        if in_comment:
-            in_comment = "-->" not in line
-            continue
-        text = re.sub(r"`[^`]*`", " ", line)  # inline code
-        text = re.sub(r"\$\$?[^$]*\$\$?", " ", text)  # inline math
+    for line in text.splitlines():
+        text = re.sub(r"\$[^$]*\$", " ", line)  # inline math
         text = re.sub(r"\]\([^)]*\)", "]", text)  # link targets
         text = re.sub(r"<[^>]+>|\{[#.][^}]*\}|https?://\S+", " ", text)  # HTML, attributes, URLs
         if CJK.search(text):

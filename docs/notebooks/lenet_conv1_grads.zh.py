@@ -1,11 +1,11 @@
 # %% [markdown]
 # # 把 conv1 的权重梯度画成图像
 #
-# 原始笔记把 `net.conv1.weight.grad` 打印成六块 $5 \times 5$ 的数字。
+# 种子笔记把 `net.conv1.weight.grad` 打印成六块 $5 \times 5$ 的数字。
 # 画成图像就更容易比较了：`conv1` 的每个输出通道一张小图，
 # 其中每个像素是卷积核 $k$ 在偏移 $(p, q)$ 处的 $\partial L / \partial W_{k,0,p,q}$。
 #
-# 本 notebook 用 float64 把原始笔记的实验运行一次
+# 本 notebook 用 float64 把种子笔记的实验运行一次
 # （60 分钟入门教程中的网络、一张随机图像、与随机目标之间的 MSE、一次反向传播），
 # 分别在 torch 和我们的 numpy `LeNet` 中进行，参数相同，然后画出两边的梯度及其差值。
 # 每一步的推导见 [LeNet 详解](../../walkthroughs/lenet/)。
@@ -18,7 +18,7 @@ from torch import nn
 
 from backprop_ref.functional import mse_loss_backward
 from backprop_ref.models import LeNet
-from backprop_ref.models.torch_reference import BlitzNet  # 原始笔记中的 Net，torch 版
+from backprop_ref.models.torch_reference import BlitzNet  # 种子笔记中的 Net，torch 版
 
 # 绘图样式：文字足够大，在页面宽度下也能看清；背景透明，文字、坐标轴和刻度用中灰色，
 # 在网站的浅色和深色页面上同样清晰可读
