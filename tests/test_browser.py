@@ -18,12 +18,12 @@ downloads are never used. Set CHROMIUM=/path/to/chrome to use another binary. Wi
 these tests skip, except under CI=true, where they fail.
 """
 
-import contextlib
 import os
 import re
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import pytest
@@ -108,51 +108,57 @@ def server(site):
         yield s
 
 
-@contextlib.contextmanager
-def _visits(browser, server, viewport=None, quiet=True):
-    """page URL -> (Visit, DOM report), each page visited once at this screen size, every
-    visit a new tab of one browser context (so the site's assets are fetched once)."""
+class Seen(NamedTuple):
+    """One page as loaded: its Visit, and the DOM report at 1280 px and at a phone's 390 px."""
+
+    visit: Visit
+    desktop: dict
+    phone: dict
+
+
+# The pages whose visit also waits until the network is quiet, so that requests made after the
+# page has loaded are recorded too: every page runs the same theme scripts, and the notebook
+# pages mkdocs-jupyter's template besides; one of each per language stands for them all (the
+# 0.5 s wait, on every page, took a minute). Every other request is recorded on every page.
+QUIET = {"", "notebooks/zero_grad/", "zh/", "zh/notebooks/zero_grad/"}
+
+# the page laid out again at the new width: two animation frames after the resize
+NEXT_LAYOUT_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
+@pytest.fixture(scope="session")
+def visited(browser, server):
+    """page URL -> Seen. Each page is loaded once, at 1280 px, in a new tab of one browser
+    context (so the site's assets are fetched once), then the window narrows to a phone's width
+    (tools/browser.py's PHONE) and the page is measured again: the layout checks read CSS
+    layout, which the narrower window recomputes as a phone would."""
     cache = {}
-    context = new_context(browser, viewport)
+    context = new_context(browser)
 
     def get(url):
         if url not in cache:
             visit = Visit(browser, server.url + url, context=context)
             try:
-                visit.open(quiet=quiet)
-                cache[url] = visit, visit.inspect()
+                visit.open(quiet=url in QUIET)
+                desktop = visit.inspect()
+                visit.page.set_viewport_size(PHONE)
+                visit.page.evaluate(NEXT_LAYOUT_JS)
+                cache[url] = Seen(visit, desktop, visit.inspect())
             finally:
                 visit.close()
         return cache[url]
 
-    try:
-        yield get
-    finally:
-        context.close()
-
-
-@pytest.fixture(scope="session")
-def visited(browser, server):
-    """One visit per page at 1280 px, shared by the checks below."""
-    with _visits(browser, server) as get:
-        yield get
-
-
-@pytest.fixture(scope="session")
-def phone_visited(browser, server):
-    """Like `visited`, on a phone's screen (tools/browser.py's PHONE), for the layout checks
-    alone: it does not wait for the network to go quiet (the desktop visit checks requests)."""
-    with _visits(browser, server, PHONE, quiet=False) as get:
-        yield get
+    yield get
+    context.close()
 
 
 @pytest.mark.site
 @pytest.mark.parametrize("url", PAGES)
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
-def test_equation_numbers_clear_of_formulas_and_page_fits(visited, phone_visited, url, screen):
+def test_equation_numbers_clear_of_formulas_and_page_fits(visited, url, screen):
     """At 1280 px and at 390 px: no equation number drawn over its formula (a wide formula
     scrolls with its number), and nothing makes the page wider than the screen."""
-    _, dom = (visited if screen == "desktop" else phone_visited)(url)
+    dom = getattr(visited(url), screen)
     assert not dom["tag_overlaps"], f"{url} ({screen}): numbers on formulas: {dom['tag_overlaps']}"
     assert dom["page_width"] <= dom["screen_width"], (
         f"{url} ({screen}): the page is {dom['page_width']} px wide on a "
@@ -165,7 +171,7 @@ def test_equation_numbers_clear_of_formulas_and_page_fits(visited, phone_visited
 def test_code_fits_its_block_at_desktop_width(visited, url):
     """At 1280 px a 100-column line (src/'s line length) fits its code block, in Markdown pages
     and notebook cells alike: no block scrolls sideways."""
-    _, dom = visited(url)
+    dom = visited(url).desktop
     assert not dom["code_overflow"], f"{url}: code wider than its block at 1280 px:\n" + (
         "\n".join(dom["code_overflow"])
     )
@@ -185,7 +191,7 @@ def test_every_built_page_is_checked(site):
 @pytest.mark.site
 @pytest.mark.parametrize("url", PAGES)
 def test_page_loads_cleanly(visited, url):
-    visit, _ = visited(url)
+    visit = visited(url).visit
     assert not visit.foreign, (
         f"{url} requested hosts other than 127.0.0.1 (aborted):\n" + "\n".join(visit.foreign)
     )
@@ -196,7 +202,7 @@ def test_page_loads_cleanly(visited, url):
 @pytest.mark.site
 @pytest.mark.parametrize("url", PAGES)
 def test_math_is_typeset(visited, url):
-    _, dom = visited(url)
+    dom = visited(url).desktop
     assert not dom["katex_errors"], f"{url}: KaTeX could not parse:\n" + "\n".join(
         dom["katex_errors"]
     )
@@ -213,7 +219,7 @@ def test_math_is_typeset(visited, url):
 @pytest.mark.site
 @pytest.mark.parametrize("url", PAGES)
 def test_code_blocks_have_copy_button(visited, url):
-    _, dom = visited(url)
+    dom = visited(url).desktop
     assert not dom["code_without_copy"], f"{url}: code blocks without a copy button:\n" + (
         "\n".join(dom["code_without_copy"])
     )
@@ -239,7 +245,7 @@ def nav_sections(lang=None):
 @pytest.mark.site
 @pytest.mark.parametrize("url", PAGES)
 def test_sidebar_shows_the_books_parts(visited, url):
-    _, dom = visited(url)
+    dom = visited(url).desktop
     assert dom["sidebar_visible"], f"{url}: the navigation sidebar is hidden at 1280x900"
     assert dom["nav_sections"] == nav_sections(url_language(url))
 
@@ -252,7 +258,7 @@ NOTEBOOKS = [u for u, src in SOURCES.items() if src.parent == DOCS / "notebooks"
 @pytest.mark.parametrize("url", NOTEBOOKS)
 def test_notebook_shows_its_outputs(visited, url):
     source = SOURCES[url].read_text(encoding="utf-8")
-    _, dom = visited(url)
+    dom = visited(url).desktop
     assert dom["outputs"] > 0, f"{url}: the executed notebook shows no output"
     if re.search(r"\bplt\.|matplotlib", source):
         shown = [img for img in dom["images"] if img["width"] > 0]
