@@ -7,6 +7,18 @@ mkdocs-static-i18n builds the site once per language (English at /, Chinese at /
   is lost, and the notebooks came out as raw text. `on_files` here runs after it and wraps them
   again: `zero_grad.zh.py` becomes the page `zh/notebooks/zero_grad/`, and a notebook without a
   translation is the English one under `zh/` too (i18n's fallback).
+- The language menu. i18n links each page to its twin in the other language, but a notebook,
+  being a static file when i18n sees it, got no twin (the menu led to the home page): its twin
+  is set here. The home pages' links are absolute (`/backprop-ref/zh/`), right only where the
+  site is served at site_url; they become site-relative like every other link. And the head's
+  `<link rel="alternate">` tags go: mkdocs-material's script fetches `sitemap.xml` beside
+  each of them, and beside a page there is none (a failed request on every page); the menu
+  does not need them.
+- Notebook headings in Chinese. mkdocs-jupyter's table of contents slugifies a heading as
+  Python-Markdown does, which drops every letter outside ASCII, while the page's own heading
+  ids come from nbconvert: `## 1. 一批样本` became `#_1` in the contents and `id="1"` on the page
+  (and the title `id=""`), so the contents led nowhere. `on_page_content` gives every heading of
+  a notebook page one id, slugified with its Chinese kept, and the contents the same ids.
 - One run per notebook. The two languages' notebooks have the same code (tests/
   test_translations.py checks it; only comments differ), so each is executed once per build:
   the first language's run records the outputs of its code cells, keyed on the code without
@@ -18,11 +30,15 @@ mkdocs-static-i18n builds the site once per language (English at /, Chinese at /
 import copy
 import io
 import posixpath
+import re
 import tokenize
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from mkdocs.plugins import event_priority
 from mkdocs_jupyter.plugin import NotebookFile
 from nbconvert.preprocessors import ExecutePreprocessor
+from pymdownx.slugs import slugify
 
 
 def code_without_comments(source):
@@ -64,9 +80,71 @@ def on_files(files, config):
             page.dest_path = posixpath.join(i18n.current_language, file.dest_path)
             page.url = posixpath.join(i18n.current_language, file.url)
         page.abs_dest_path = posixpath.normpath(posixpath.join(config.site_dir, page.dest_path))
+        # its twin in every language: the same notebook's page under that language's folder
+        bare = page.url.removeprefix(f"{i18n.current_language}/")
+        page.alternates = {
+            lang: SimpleNamespace(url=bare if lang == i18n.default_language else f"{lang}/{bare}")
+            for lang in i18n.build_languages
+        }
         files.remove(file)
         files.append(page)
     return files
+
+
+# --- the language menu ---------------------------------------------------------------------------
+
+HEAD_ALTERNATE = re.compile(r'\s*<link rel="alternate" href="[^"]*" hreflang="[^"]*">')
+
+
+@event_priority(0)  # after i18n's on_page_context (50), which sets the menu's links
+def on_page_context(context, page, config, nav):
+    base = urlsplit(config.site_url or "/").path
+    # i18n sets the attribute, config.extra.alternate, which the template reads (not the key)
+    for alternate in getattr(config.extra, "alternate", None) or []:
+        # `/backprop-ref/zh/` -> `zh/`, `/backprop-ref/` -> `./` (the url filter relates them)
+        if alternate["link"].startswith(base):
+            alternate["link"] = alternate["link"][len(base) :] or "./"
+    return context
+
+
+def on_post_page(output, page, config):
+    head, sep, body = output.partition("</head>")
+    return HEAD_ALTERNATE.sub("", head) + sep + body
+
+
+# --- notebook headings ---------------------------------------------------------------------------
+
+HEADING = re.compile(r'<h([1-6]) id="([^"]*)">(.*?)</h\1>', re.DOTALL)
+SLUGIFY = slugify(case="lower")  # keeps Chinese, as the Markdown pages' ids would
+
+
+def _anchors(toc):
+    for item in toc:
+        yield item
+        yield from _anchors(item.children)
+
+
+def on_page_content(html, page, config, files):
+    if not isinstance(page.file, NotebookFile):
+        return html
+    ids = []
+
+    def renamed(m):
+        level, old, inner = m.groups()
+        text = re.sub(r"<[^>]+>", "", inner).replace("¶", "").strip()
+        new = base = SLUGIFY(text, "-") or "section"
+        while new in ids:  # unique, as Python-Markdown makes them: -1, -2, ...
+            new = f"{base}-{sum(i == base or i.startswith(base + '-') for i in ids)}"
+        ids.append(new)
+        inner = inner.replace(f'href="#{old}"', f'href="#{new}"')
+        return f'<h{level} id="{new}">{inner}</h{level}>'
+
+    html = HEADING.sub(renamed, html)
+    anchors = list(_anchors(page.toc))
+    if len(anchors) == len(ids):
+        for anchor, new in zip(anchors, ids, strict=True):
+            anchor.id = new
+    return html
 
 
 # --- one run per notebook ------------------------------------------------------------------------
