@@ -10,10 +10,10 @@ import re
 import traceback
 
 # One thread per process, for torch, numpy's BLAS and OpenMP, in this process and in the ones the
-# tests start (the CLI, the copyable blocks, the examples): the suite already runs one process
-# per core (pytest-xdist), and on 2 cores a second thread in each fights the other process's
-# over the cores, making small ops many times slower. The thread count changes at most the
-# summation order, i.e. rounding, which the tolerances absorb. Set before numpy and torch load.
+# tests start (the CLI, the copyable blocks, the examples, Chromium's neighbours): on 2 cores the
+# thread pools of torch and OpenBLAS, and of two processes, fight over the cores, and small ops
+# get many times slower. The thread count changes at most the summation order, i.e. rounding,
+# which the tolerances absorb. Set before numpy and torch load.
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
