@@ -62,7 +62,7 @@ $(VENV)/.installed: requirements.txt pyproject.toml | tools
 	@grep -vE '$(TORCH_LINES)' requirements.txt > $(VENV)/requirements-rest.txt
 	@echo "==> [2/4] torch 2.13.0 in the background (Linux: the CPU build, from $(TORCH_INDEX));"
 	@echo "    its log: $(VENV)/install-torch.log"
-	@echo "==> [3/4] meanwhile, the rest of requirements.txt from PyPI (99 packages)"
+	@echo "==> [3/4] meanwhile, the rest of requirements.txt from PyPI ($$(grep -c == $(VENV)/requirements-rest.txt) packages)"
 	@t0=$$(date +%s); \
 	  $(PIP) --no-deps -r $(VENV)/requirements-torch.txt > $(VENV)/install-torch.log 2>&1 & pid=$$!; \
 	  trap 'kill $$pid 2>/dev/null; exit 130' INT TERM; \

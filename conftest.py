@@ -5,16 +5,24 @@ shows nothing). This replaces its failure report with the real traceback, each f
 mapped back to the line of the Markdown file it came from.
 """
 
+import os
 import re
 import traceback
 
-import torch
-from pytest_codeblocks.plugin import TestBlock
+# One thread per process, for torch, numpy's BLAS and OpenMP, in this process and in the ones the
+# tests start (the CLI, the copyable blocks, the examples, Chromium's neighbours): on 2 cores the
+# thread pools of torch and OpenBLAS, and of two processes, fight over the cores, and small ops
+# get many times slower. The thread count changes at most the summation order, i.e. rounding,
+# which the tolerances absorb. Set before numpy and torch load.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
 
-# One torch thread for the whole run: on a 2-core machine torch's thread pool and OpenBLAS's
-# fight over the cores, and small ops get many times slower. The thread count changes at most
-# the summation order, i.e. rounding, which the tolerances absorb.
+import torch  # noqa: E402
+from pytest_codeblocks.plugin import TestBlock  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 torch.set_num_threads(1)
+threadpool_limits(1)  # numpy's BLAS too, should a plugin have loaded numpy before this file
 
 _FENCE = re.compile(r"^\s*(`{3,})(.*)$")
 

@@ -25,6 +25,9 @@ conftest. Each block runs in a namespace of its own, as if pasted into a new int
 its first line is a comment saying that it continues an earlier block (`# continues the block
 above`): then it runs in the namespace of the block before it, and a chain of such blocks
 shares one namespace. The pages' processes run in parallel, one per core.
+
+The Chinese pages (`<page>.zh.md`) are not run a second time: their copied blocks are checked
+to be the English page's, comments aside, chained the same way, so they run as those do.
 """
 
 import json
@@ -38,13 +41,19 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from site_pages import language, page_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+sys.path.insert(0, str(ROOT / "tools"))
+from mkdocs_i18n import code_without_comments  # noqa: E402  (comments aside, the same code)
 
 PYTHON_LANGUAGES = {"python", "py", "python3"}
 # a first-line comment declaring the block a continuation of the one before it
-CONTINUES = re.compile(r"^#\s*(?:this block\s+)?continu(?:es|ed|ing)\b", re.IGNORECASE)
+# (in the Chinese edition: `# 接上一个代码块`)
+CONTINUES = re.compile(
+    r"^#\s*(?:this block\s+)?(?:continu(?:es|ed|ing)\b|接(?:着|续)?上)", re.IGNORECASE
+)
 # a title naming a file (`src/backprop_ref/functional/linear.py`), or an output block's label
 FILE_TITLE = re.compile(r"(^|/)[\w.-]+\.\w+$")
 OUTPUT_TITLE = re.compile(r"^\s*output\b", re.IGNORECASE)
@@ -54,13 +63,12 @@ PAGE_TIMEOUT = 600  # seconds; guards against a block that never finishes, not a
 
 
 def page_sources(docs=DOCS):
-    """Every Markdown page under docs/, as (docs-relative source, built HTML path)."""
-    pages = []
-    for src in sorted(docs.rglob("*.md")):
-        rel = src.relative_to(docs).with_suffix("")
-        parts = rel.parts[:-1] if rel.name in ("index", "README") else rel.parts
-        pages.append((str(src.relative_to(docs)), Path(*parts, "index.html")))
-    return pages
+    """Every Markdown page under docs/ (both languages), as (docs-relative source, built HTML
+    path)."""
+    return [
+        (str(src.relative_to(docs)), Path(page_dir(src, docs), "index.html"))
+        for src in sorted(docs.rglob("*.md"))
+    ]
 
 
 PAGES = page_sources()
@@ -238,20 +246,55 @@ def run_page(source, blocks):
         return json.loads(out.read_text(encoding="utf-8")), proc.stderr
 
 
+def built_blocks(site, html):
+    """The runnable blocks of a built page, None when the page was not built."""
+    path = site / html
+    return page_blocks(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
 @pytest.fixture(scope="session")
 def copyable_runs(site):
-    """source -> future of (blocks, results, stderr); every page starts at once, one per core."""
+    """source -> (blocks, future of (results, stderr)) for every English page; every page
+    starts at once, one per core."""
     pool = ThreadPoolExecutor(max_workers=max(1, min(len(os.sched_getaffinity(0)), 4)))
     runs = {}
     for source, html in PAGES:
-        path = site / html
-        if not path.is_file():
-            runs[source] = None
-            continue
-        blocks = page_blocks(path.read_text(encoding="utf-8"))
-        runs[source] = (blocks, pool.submit(run_page, source, blocks) if blocks else None)
+        if language(source):
+            continue  # a translation: test_translated_blocks_copy_as_the_english_ones
+        blocks = built_blocks(site, html)
+        future = pool.submit(run_page, source, blocks) if blocks else None
+        runs[source] = None if blocks is None else (blocks, future)
     yield runs
     pool.shutdown(cancel_futures=True)
+
+
+def continues(code):
+    first = next((line.strip() for line in code.splitlines() if line.strip()), "")
+    return bool(CONTINUES.match(first))
+
+
+TRANSLATED = [(s, h) for s, h in PAGES if language(s)]
+
+
+@pytest.mark.site
+@pytest.mark.parametrize(("source", "html"), TRANSLATED, ids=[s for s, _ in TRANSLATED])
+def test_translated_blocks_copy_as_the_english_ones(site, source, html):
+    """A translated page's copyable blocks are its English page's, but for their comments,
+    chained the same way: they run as the English ones do (test_copyable_blocks_run), without
+    a second run."""
+    english = source.replace(f".{language(source)}.", ".")
+    (english_html,) = [h for s, h in PAGES if s == english]
+    blocks, theirs = built_blocks(site, html), built_blocks(site, english_html)
+    assert blocks is not None, f"docs/{source}: no built page at {html}"
+    assert len(blocks) == len(theirs), f"docs/{source}: {len(blocks)} blocks, English {len(theirs)}"
+    for ours, en in zip(blocks, theirs, strict=True):
+        where = f"docs/{source}, code block {ours['number']} of the page"
+        assert code_without_comments(ours["code"]) == code_without_comments(en["code"]), (
+            f"{where} differs from the English page's:\n{head(ours['code'])}"
+        )
+        assert continues(ours["code"]) == continues(en["code"]), (
+            f"{where}: continues an earlier block in one language and not in the other"
+        )
 
 
 def head(code, n=3):
@@ -260,8 +303,11 @@ def head(code, n=3):
     return shown + (f"\n    | ... ({len(lines) - n} more lines)" if len(lines) > n else "")
 
 
+ENGLISH = [(s, h) for s, h in PAGES if not language(s)]
+
+
 @pytest.mark.site
-@pytest.mark.parametrize(("source", "html"), PAGES, ids=[s for s, _ in PAGES])
+@pytest.mark.parametrize(("source", "html"), ENGLISH, ids=[s for s, _ in ENGLISH])
 def test_copyable_blocks_run(copyable_runs, source, html):
     run = copyable_runs[source]
     assert run is not None, f"docs/{source}: no built page at {html}"

@@ -6,13 +6,15 @@ nothing may raise; and with the solutions, where every `check` must return True.
 
 The mechanism: a code cell tagged `exercise` (`# %% tags=["exercise"]`) holds the blanks,
 lines `name = ...  # your code: ...`, and ends with its `check` call. The markdown cell right
-below it holds the solution, folded in `<details><summary>Solution</summary>`, as one
+below it holds the solution, folded in `<details><summary>Solution</summary>` (答案 in the
+Chinese edition), as one
 ```python block: that same cell with the blanks filled in. The solved run replaces each
 exercise cell by that block.
 """
 
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import jupytext
@@ -24,12 +26,13 @@ from backprop_ref.exercises import check, expected
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "docs" / "exercises"
-NOTEBOOKS = sorted(FOLDER.glob("*.py"))
+NOTEBOOKS = sorted(FOLDER.glob("*.py"))  # both languages: `linear.py` and `linear.zh.py`
+ENGLISH = [p for p in NOTEBOOKS if not p.stem.endswith(".zh")]
 SOLUTION = re.compile(
-    r"\A<details><summary>Solution</summary>\s*```python\n(?P<code>.*?)```\s*</details>\s*\Z",
+    r"\A<details><summary>[^<]+</summary>\s*```python\n(?P<code>.*?)```\s*</details>\s*\Z",
     re.DOTALL,
 )
-BLANK = re.compile(r"^\s*\w+ = \.\.\.  # your code\b")
+BLANK = re.compile(r"^\s*\w+ = \.\.\.  # (?:your code\b|你的代码)")
 
 
 def exercise_cells(path):
@@ -70,7 +73,7 @@ def run(path, solved, monkeypatch):
 
 
 def test_there_are_exercises():
-    assert len(NOTEBOOKS) >= 8
+    assert len(ENGLISH) >= 8
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -109,17 +112,23 @@ def test_each_solution_fills_in_its_exercise(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_code_fits_a_phone(path):
-    """Code lines (cells and solutions) of at most 86 columns: prose wraps, code scrolls."""
+    """Code lines (cells and solutions) of at most 86 columns (a Chinese character takes two):
+    prose wraps, code scrolls."""
     program, _ = exercise_cells(path)
     code = [line for cell in program for part in cell if part for line in part.splitlines()]
-    long = [f"{path.name}: {len(line)} columns: {line}" for line in code if len(line) > 86]
+    long = [f"{path.name}: {width(line)} columns: {line}" for line in code if width(line) > 86]
     assert not long, "\n".join(long)
+
+
+def width(line):
+    """Columns a line takes in a monospace font: two for a wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
 
 
 def test_index_lists_every_exercise_and_each_chapter_links_to_its_own():
     index = (FOLDER / "index.md").read_text(encoding="utf-8")
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    for path in NOTEBOOKS:
+    for path in ENGLISH:
         assert f"({path.name})" in index, f"index.md does not link {path.name}"
         assert f"exercises/{path.name}" in nav, f"mkdocs.yml's nav lacks {path.name}"
         chapter = ROOT / "docs" / "layers" / f"{path.stem}.md"

@@ -2,7 +2,7 @@
 # # Exercise: layer norm
 #
 # Derive the gradients of layer normalization, as in the
-# [layer norm chapter](../../layers/layer_norm/): $d\\gamma$ (6), $d\\beta$ (7) and
+# [layer norm chapter](../../layers/layer_norm/): $d\gamma$ (6), $d\beta$ (7) and
 # $dX$ (8). The statistics are per sample, over its $K$ normalized entries.
 #
 # Fill in every line that ends in `...`, then run the cell. `check` says at once whether

@@ -135,7 +135,7 @@ print(f"seed note's check: mismatch between {bug.min():.1e} and {bug.max():.1e}"
 # %% [markdown]
 # ## The loss curves
 #
-# Left: the loss of the four runs; the numpy curves (dashed) lie on top of torch's. Middle: the
+# Left: the loss of the four runs; the numpy curves (dashed) lie on top of torch's. Right: the
 # difference $L_{ours} - L_{torch}$ at each step, which is invisible on the left: exactly zero
 # or a few units of the last digit in float64 ($10^{-15}$), and one or two units of the last
 # digit in float32 (near 10, neighbouring float32 numbers are $2^{-20} \approx 10^{-6}$

@@ -79,7 +79,7 @@ with np.errstate(all="ignore"):  # the forgetful loop overflows at the end, on p
 # %% [markdown]
 # ## What the numbers say
 #
-# The loss of torch's two runs, at a few steps, and four facts about them.
+# The loss of torch's two runs, at a few steps, and five facts about them.
 
 # %%
 g, b = good[0], bad[0]
