@@ -24,7 +24,7 @@ SECONDS_SINCE = $$(( $$(date +%s) - t0 )) s
 .PHONY: serve test build browser lock clean tools
 
 serve: $(VENV)/.installed node_modules/.installed
-	@echo "==> mkdocs serve: builds the site (notebooks executed, about 20 s), then serves it at"
+	@echo "==> mkdocs serve: builds the site (notebooks executed, about a minute), then serves it at"
 	@echo "    http://127.0.0.1:8000/ and rebuilds on edits to docs/, mkdocs.yml and src/"
 	SITE_URL=http://127.0.0.1:8000/ NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000 --watch src
 
