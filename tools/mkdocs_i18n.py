@@ -42,22 +42,16 @@ from pymdownx.slugs import slugify
 
 
 def code_without_comments(source):
-    """The tokens of Python `source` without comments and layout: equal for two versions of
-    the same code whose comments are translated. (Source that does not tokenize: its lines
-    without `#` comments, white space folded.)"""
+    """The tokens of Python `source` without its comments and blank lines: equal for two
+    versions of the same code whose comments are translated. The block structure stays in
+    (a statement moved into or out of a block changes the result). (Source that does not
+    tokenize: its lines without `#` comments, white space folded.)"""
+    marks = {tokenize.INDENT: "<indent>", tokenize.DEDENT: "<dedent>", tokenize.NEWLINE: "<nl>"}
     try:
         return tuple(
-            t.string
+            marks.get(t.type, t.string)
             for t in tokenize.generate_tokens(io.StringIO(source).readline)
-            if t.type
-            not in (
-                tokenize.COMMENT,
-                tokenize.NL,
-                tokenize.NEWLINE,
-                tokenize.INDENT,
-                tokenize.DEDENT,
-                tokenize.ENDMARKER,
-            )
+            if t.type not in (tokenize.COMMENT, tokenize.NL, tokenize.ENDMARKER)
         )
     except (tokenize.TokenError, IndentationError, SyntaxError):
         lines = (" ".join(line.split("#", 1)[0].split()) for line in source.splitlines())
