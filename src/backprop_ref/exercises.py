@@ -22,29 +22,9 @@ Expected values come from torch's autograd when torch is installed, else from th
 import numpy as np
 
 from . import functional
+from .functional import ARRAYS
 from .precision import compare, tolerance
 
-# The array arguments of each op, in the order its `<op>_backward` returns their gradients.
-ARRAYS = {
-    "mse_loss": ("input", "target"),
-    "linear": ("input", "weight", "bias"),
-    "relu": ("input",),
-    "flatten": ("input",),
-    "sigmoid": ("input",),
-    "tanh": ("input",),
-    "gelu": ("input",),
-    "softmax": ("input",),
-    "log_softmax": ("input",),
-    "dropout": ("input",),
-    "embedding": ("input", "weight"),
-    "conv2d": ("input", "weight", "bias"),
-    "max_pool2d": ("input",),
-    "avg_pool2d": ("input",),
-    "batch_norm": ("input", "running_mean", "running_var", "weight", "bias"),
-    "layer_norm": ("input", "weight", "bias"),
-    "cross_entropy": ("input", "target", "weight"),
-    "nll_loss": ("input", "target", "weight"),
-}
 # ops that torch has outside torch.nn.functional (F.sigmoid and F.tanh are deprecated aliases)
 TORCH_TOP_LEVEL = {"flatten", "sigmoid", "tanh"}
 LENET_PARAMETERS = tuple(

@@ -8,8 +8,8 @@ from op_table import OPS
 from support import run_torch
 
 import backprop_ref.engine as engine
-from backprop_ref.engine.function import OPS as ENGINE_OPS
 from backprop_ref.engine.nn import functional as F
+from backprop_ref.functional import ARRAYS as ENGINE_OPS
 from backprop_ref.precision import assert_close
 
 pytestmark = pytest.mark.filterwarnings(

@@ -9,6 +9,7 @@ import torch as real_torch
 import backprop_ref.engine as torch
 import backprop_ref.engine.nn as nn
 import backprop_ref.engine.nn.functional as F
+from backprop_ref.models.torch_reference import BlitzNet
 from backprop_ref.precision import assert_close
 
 
@@ -46,34 +47,10 @@ class Net(nn.Module):
 # --- end of the note's code ---------------------------------------------------------------------
 
 
-def torch_net():
-    """The same class on real torch (its methods, torch's modules)."""
-    tnn, tF = real_torch.nn, real_torch.nn.functional
-
-    class TorchNet(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = tnn.Conv2d(1, 6, 5)
-            self.conv2 = tnn.Conv2d(6, 16, 5)
-            self.fc1 = tnn.Linear(16 * 5 * 5, 120)
-            self.fc2 = tnn.Linear(120, 84)
-            self.fc3 = tnn.Linear(84, 10)
-
-        def forward(self, x):
-            x = tF.max_pool2d(tF.relu(self.conv1(x)), (2, 2))
-            x = tF.max_pool2d(tF.relu(self.conv2(x)), 2)
-            x = x.view(-1, Net.num_flat_features(self, x))
-            x = tF.relu(self.fc1(x))
-            x = tF.relu(self.fc2(x))
-            return self.fc3(x)
-
-    return TorchNet()
-
-
 @pytest.fixture(scope="module")
 def nets():
     real_torch.manual_seed(0)
-    theirs = torch_net().double()
+    theirs = BlitzNet().double()
     ours = Net().double()
     ours.load_state_dict(theirs.state_dict())
     rng = np.random.default_rng(0)

@@ -14,35 +14,11 @@ import inspect
 import numpy as np
 
 from .. import kernels
+from ..functional import ARRAYS
 from ..functional.dropout import draw_mask
 from ..kernels.conv2d import conv2d_bias, conv2d_input, conv2d_weight
 from . import random
 from .tensor import Tensor, _record, needs_input_grad
-
-# --8<-- [start:ops]
-# op name -> its array arguments, in the order <op>_backward returns their gradients
-OPS = {
-    "linear": ("input", "weight", "bias"),
-    "conv2d": ("input", "weight", "bias"),
-    "relu": ("input",),
-    "max_pool2d": ("input",),
-    "avg_pool2d": ("input",),
-    "adaptive_avg_pool2d": ("input",),
-    "flatten": ("input",),
-    "mse_loss": ("input", "target"),
-    "cross_entropy": ("input", "target", "weight"),
-    "nll_loss": ("input", "target", "weight"),
-    "sigmoid": ("input",),
-    "tanh": ("input",),
-    "gelu": ("input",),
-    "softmax": ("input",),
-    "log_softmax": ("input",),
-    "dropout": ("input",),
-    "batch_norm": ("input", "running_mean", "running_var", "weight", "bias"),
-    "layer_norm": ("input", "weight", "bias"),
-    "embedding": ("input", "weight"),
-}
-# --8<-- [end:ops]
 
 
 def _dropout_mask(arguments):
@@ -113,7 +89,7 @@ def wrap(name):
     backward = getattr(kernels, f"{name}_backward")
     needed, prepare = NEEDED.get(name), PREPARE.get(name)
     bind, node_name = _binder(forward), _camel(name)
-    arrays = OPS[name]
+    arrays = ARRAYS[name]
 
     @functools.wraps(forward)
     def op(*args, **kwargs):

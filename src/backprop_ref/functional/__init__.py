@@ -23,6 +23,32 @@ from .mse_loss import mse_loss, mse_loss_backward
 from .relu import relu, relu_backward
 from .softmax import log_softmax, log_softmax_backward, softmax, softmax_backward
 
+# --8<-- [start:arrays]
+# op name -> its array arguments, in the order <op>_backward returns their gradients (the
+# engine wraps each op by it, the exercises name the gradients by it)
+ARRAYS = {
+    "linear": ("input", "weight", "bias"),
+    "conv2d": ("input", "weight", "bias"),
+    "relu": ("input",),
+    "max_pool2d": ("input",),
+    "avg_pool2d": ("input",),
+    "adaptive_avg_pool2d": ("input",),
+    "flatten": ("input",),
+    "mse_loss": ("input", "target"),
+    "cross_entropy": ("input", "target", "weight"),
+    "nll_loss": ("input", "target", "weight"),
+    "sigmoid": ("input",),
+    "tanh": ("input",),
+    "gelu": ("input",),
+    "softmax": ("input",),
+    "log_softmax": ("input",),
+    "dropout": ("input",),
+    "batch_norm": ("input", "running_mean", "running_var", "weight", "bias"),
+    "layer_norm": ("input", "weight", "bias"),
+    "embedding": ("input", "weight"),
+}
+# --8<-- [end:arrays]
+
 __all__ = [
     "adaptive_avg_pool2d",
     "adaptive_avg_pool2d_backward",
