@@ -238,3 +238,99 @@ def test_module_surface():
     with pytest.raises(RuntimeError, match="Missing key"):
         model.load_state_dict({})
     assert "Linear(in_features=3, out_features=4, bias=True)" in repr(model)
+
+
+@pytest.mark.parametrize("lib", [nn, real_torch.nn], ids=["engine", "torch"])
+def test_attributes_follow_registration(lib):
+    # every way of registering, replacing and removing reads back as torch's does
+    m = lib.Module()
+    m.fc = lib.Linear(2, 2)
+    first = m.fc
+    m.fc = lib.Linear(2, 3)
+    assert m.fc is not first and m.fc.out_features == 3 and m._modules["fc"] is m.fc
+    m.fc = None
+    assert m.fc is None and list(m.parameters()) == []
+    m.add_module("head", lib.Linear(1, 1))
+    assert m.head is m._modules["head"]
+    m.w = lib.Parameter(real_torch.zeros(2) if lib is real_torch.nn else np.zeros(2))
+    m.register_parameter("w", None)
+    assert m.w is None and "w" in m._parameters
+    buffer = real_torch.ones(1) if lib is real_torch.nn else torch.ones(1)
+    m.register_buffer("running", buffer)
+    assert m.running is buffer
+    del m.head
+    with pytest.raises(AttributeError):
+        m.head  # noqa: B018 (the lookup is what is tested)
+    m.head = lib.ReLU()  # a name deleted can be registered again
+    assert [n for n, _ in m.named_modules()] == ["", "head"]
+
+
+# -- .grad keeps an unshared gradient array instead of a copy (torch's AccumulateGrad steals) --
+
+
+def _shares(a, b):
+    return np.shares_memory(a.grad.numpy(), b if isinstance(b, np.ndarray) else b.grad.numpy())
+
+
+def test_a_fresh_gradient_becomes_grad_without_a_copy():
+    import weakref
+
+    w = leaf(3)
+    made = []
+
+    def rule(dY):  # a backward that returns a new array, held by nothing else
+        g = dY * 2.0
+        made.append(weakref.ref(g))
+        return (g,)
+
+    y = tensor_module()._record("Test", w.detach().numpy() * 2, (w,), (), rule)
+    y.backward(np.ones(3))
+    assert made[0]() is w.grad._array  # kept, not copied
+    np.testing.assert_array_equal(w.grad.numpy(), 2.0)
+
+
+def test_one_gradient_sent_to_two_leaves_is_copied_for_one():
+    a, b = leaf(3, seed=1), leaf(3, seed=2)
+    ((a + b) * 2.0).sum().backward()  # add sends one array to both leaves
+    assert not _shares(a, b)
+    a.grad.zero_()
+    np.testing.assert_array_equal(b.grad.numpy(), 2.0)
+
+
+def test_a_gradient_held_elsewhere_is_copied():
+    # the caller's own array, a hook's closure, a view's base: none becomes .grad
+    w = leaf(3)
+    g = np.ones(3)
+    w.backward(g)
+    assert not _shares(w, g)
+
+    v, kept = leaf(3), []
+    v.register_hook(lambda grad: kept.append(grad.numpy()))
+    (v * 3.0).sum().backward()
+    assert not _shares(v, kept[0])
+
+    m = leaf(2, 3)
+    m.view(6).backward(np.arange(6.0))  # the view's backward returns a reshaped view of dY
+    assert m.grad.numpy().base is None or not _shares(m, m.grad.numpy().base)
+
+
+def test_grads_of_a_network_share_no_memory():
+    net = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)).double()
+    x = torch.tensor(np.random.default_rng(0).standard_normal((5, 4)))
+    net(x).sum().backward()
+    grads = [p.grad.numpy() for p in net.parameters()]
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(grads) for b in grads[i + 1 :])
+    assert not any(np.shares_memory(g, p.detach().numpy()) for g in grads for p in net.parameters())
+
+
+def tensor_module():
+    import importlib
+
+    return importlib.import_module("backprop_ref.engine.tensor")
+
+
+def test_a_rule_with_the_wrong_number_of_gradients_raises():
+    w = leaf(3)
+    y = tensor_module()._record("TwoBackward0", w.detach().numpy(), (w,), (), lambda dY: (dY, dY))
+    with pytest.raises(RuntimeError, match=r"TwoBackward0 returned an incorrect number of grad"):
+        y.sum().backward()

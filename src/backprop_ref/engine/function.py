@@ -73,10 +73,13 @@ def _binder(forward):
     free = [frozenset(names[i:]) for i in range(len(positional) + 1)]
 
     def bind(args, kwargs):
-        if len(args) <= len(positional) and kwargs.keys() <= free[len(args)]:
-            arguments = dict(zip(positional, args, strict=False))  # args may be fewer
-            arguments.update(kwargs)
-            return arguments
+        if len(args) <= len(positional):
+            arguments = dict(zip(positional, args))  # noqa: B905 (args may be fewer)
+            if not kwargs:
+                return arguments
+            if kwargs.keys() <= free[len(args)]:
+                arguments.update(kwargs)
+                return arguments
         return dict(signature.bind(*args, **kwargs).arguments)
 
     return bind
@@ -94,15 +97,15 @@ def wrap(name):
     @functools.wraps(forward)
     def op(*args, **kwargs):
         arguments = bind(args, kwargs)
-        inputs, given, saved = [], [], []  # each array argument; the names given; what to save
+        inputs = []  # each array argument: a tensor, an array (a list made one) or None
         for a in arrays:
-            x = arguments.get(a)  # a tensor (or an array, a list, None)
+            x = arguments.get(a)
+            if isinstance(x, Tensor):
+                arguments[a] = x._array
+            elif x is not None and not isinstance(x, np.ndarray):
+                arguments[a] = x = np.asarray(x)  # embedding's indices, a target, as a list
             inputs.append(x)
-            if x is not None:
-                arguments[a] = _value(x)
-                given.append(a)
-                # tensors, so that their versions are checked; arrays as they are
-                saved.append(x if isinstance(x, Tensor) else arguments[a])
+        needs = needs_input_grad(inputs)  # which gradients the node will send on
         if "inplace" in arguments:
             arguments["inplace"] = False  # the engine never overwrites a saved input
         if prepare is not None:
@@ -110,20 +113,21 @@ def wrap(name):
         out, extra = forward(**arguments), ()
         if isinstance(out, tuple):  # max_pool2d's indices
             out, *extra = out
-        needs = needs_input_grad(inputs)  # which gradients the node will send on
 
-        def backward_rule(grad_output, *saved):
+        def backward_rule(grad_output, *saved):  # saved: the array arguments, as they were
             values = dict(arguments)
-            values.update(zip(given, saved, strict=True))
+            values.update(zip(arrays, saved))  # noqa: B905 (one per array argument)
             if needed is not None:
                 grads = needed(needs, grad_output, **values)
             else:
                 grads = backward(grad_output, **values)
             return grads if isinstance(grads, tuple) else (grads,)
 
-        result = _record(node_name, out, inputs, saved, backward_rule, needs)
-        if isinstance(inputs[0], Tensor) and np.may_share_memory(out, inputs[0]._array):
-            result._counter = inputs[0]._counter  # a view (flatten) shares the version counter
+        result = _record(node_name, out, inputs, inputs, backward_rule, needs)
+        x = inputs[0]
+        view = result._array.base is not None  # a fresh array owns its memory
+        if view and isinstance(x, Tensor) and np.may_share_memory(result._array, x._array):
+            result._counter = x._counter  # a view (flatten) shares the version counter
         if extra:
             return (result, *(Tensor(e) for e in extra))
         return result
@@ -132,10 +136,3 @@ def wrap(name):
 
 
 # --8<-- [end:wrap]
-
-
-def _value(x):
-    """A tensor's array (a list or number as an array: embedding's indices, a target)."""
-    if isinstance(x, Tensor):
-        return x._array
-    return x if isinstance(x, np.ndarray) else np.asarray(x)

@@ -10,7 +10,10 @@ the package's `<op>_backward`. Chapter: docs/engine.md
 """
 
 import contextlib
+import heapq
+import itertools
 import math
+import sys
 
 import numpy as np
 
@@ -112,6 +115,9 @@ def unbroadcast(grad, shape):
 # -- the graph ----------------------------------------------------------------------------------
 
 
+_SEQUENCE = itertools.count()  # each node's number on the tape (torch's sequence_nr)
+
+
 class _Version:
     """The version counter: shared by a tensor and its views, bumped by every in-place change."""
 
@@ -131,18 +137,38 @@ class Node:
     name) says which inputs want a gradient: a rule may skip the others, the node drops them.
     """
 
+    __slots__ = (
+        "__weakref__",
+        "_backward",
+        "_inputs",
+        "_name",
+        "_pre_hooks",
+        "_released",
+        "_retains_grad",
+        "_saved",
+        "_sequence_nr",
+        "needs_input_grad",
+        "next_functions",
+    )
+
     def __init__(self, name, backward, inputs, saved=(), needs=None):
         self._name = name
         self._backward = backward
-        self.needs_input_grad = needs_input_grad(inputs) if needs is None else needs
-        self.next_functions = tuple([_edge(t) for t in inputs])
-        self._inputs = [  # shape and dtype each input's gradient must have
-            (t._array.shape, t._array.dtype) if isinstance(t, Tensor) else None for t in inputs
-        ]
+        self.needs_input_grad = needs = needs_input_grad(inputs) if needs is None else needs
+        edges, self._inputs = [], []  # the shape and dtype each input's gradient must have
+        for t, need in zip(inputs, needs):  # noqa: B905 (needs has one flag per input)
+            if need:  # (node, 0): where the gradient of input t goes
+                edges.append((t.grad_fn or t._accumulate_node or t._accumulator(), 0))
+                self._inputs.append((t._array.shape, t._array.dtype))
+            else:
+                edges.append((None, 0))
+                self._inputs.append(None)
+        self.next_functions = tuple(edges)
         self._saved = [(t, t._counter.value) if isinstance(t, Tensor) else (t, None) for t in saved]
         self._released = False
-        self._pre_hooks = {}  # handle id -> hook, run on the summed gradient of the output
+        self._pre_hooks = None  # {handle id: hook}, run on the summed gradient of the output
         self._retains_grad = None  # the output tensor, when it called retain_grad()
+        self._sequence_nr = next(_SEQUENCE)  # after the inputs' nodes: the tape's order
 
     def __call__(self, grad_output):
         if self._released:
@@ -154,32 +180,42 @@ class Node:
             )
         values = []
         for t, version in self._saved:
-            if version is not None and t._counter.value != version:
+            if version is None:  # an array or a number, saved as it was
+                values.append(t)
+            elif t._counter.value == version:
+                values.append(t._array)
+            else:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [{t.dtype} {list(t.shape)}], which is saved by "
                     f"{self._name}, is at version {t._version}; expected version {version} "
                     "instead."
                 )
-            values.append(t._array if version is not None else t)
         grads = self._backward(grad_output, *values)
-        return [self._checked(i, g) for i, g in enumerate(grads)]
+        if len(grads) != len(self._inputs):
+            raise RuntimeError(
+                f"function {self._name} returned an incorrect number of gradients (expected "
+                f"{len(self._inputs)}, got {len(grads)})"
+            )
+        checked = []  # each gradient in its input's dtype; None where the input needs none
+        for i, (grad, expected) in enumerate(zip(grads, self._inputs)):  # noqa: B905 (checked)
+            if grad is None or expected is None:  # a rule that computed it wasted time only
+                checked.append(None)
+                continue
+            grad = grad if type(grad) is np.ndarray else np.asarray(grad)
+            if grad.shape != expected[0]:
+                raise self._wrong_shape(i, grad, expected[0])
+            checked.append(grad if grad.dtype == expected[1] else grad.astype(expected[1]))
+        return checked
 
     # --8<-- [end:node]
 
-    def _checked(self, i, grad):
-        """The gradient of input i, in the input's dtype; a wrong shape is a bug in a rule.
-        None when input i needs none (a rule that computed it anyway wasted the time only)."""
-        if grad is None or not self.needs_input_grad[i]:
-            return None
-        shape, dtype = self._inputs[i]
-        grad = np.asarray(grad)
-        if grad.shape != shape:
-            raise RuntimeError(
-                f"Function {self._name} returned an invalid gradient at index {i} - got "
-                f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
-            )
-        return grad if grad.dtype == dtype else grad.astype(dtype)
+    def _wrong_shape(self, i, grad, shape):
+        """A wrong shape is a bug in a rule: torch's message."""
+        return RuntimeError(
+            f"Function {self._name} returned an invalid gradient at index {i} - got "
+            f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
+        )
 
     def _release(self):
         if self._saved:
@@ -196,6 +232,8 @@ class Node:
 class AccumulateGrad(Node):
     """The node of a leaf that requires grad: adds the gradient that reaches it into `.grad`."""
 
+    __slots__ = ("variable",)
+
     def __init__(self, variable):
         super().__init__("AccumulateGrad", None, ())
         self.variable = variable
@@ -203,13 +241,44 @@ class AccumulateGrad(Node):
     # --8<-- [start:accumulate]
     def __call__(self, grad):
         t = self.variable
-        if t.grad is None:
-            t.grad = Tensor._wrap(np.array(grad, dtype=t.dtype))  # a copy: others may share it
+        if t.grad is None:  # the array itself if nothing else holds it, as torch does; else a copy
+            t.grad = Tensor._wrap(grad if _unshared(grad, t.dtype) else np.array(grad, t.dtype))
         else:
             t.grad._array += grad  # accumulate in place, as torch does outside create_graph
         return ()
 
     # --8<-- [end:accumulate]
+
+
+def _unshared(grad, dtype):
+    """True when `grad` may become a leaf's .grad as it is: an array of the leaf's dtype that
+    owns its memory (not a view), and that nothing holds (a tensor, a list, a view, a hook's
+    closure) besides the backward loop. torch's AccumulateGrad steals such a gradient too,
+    rather than copying it."""
+    if type(grad) is not np.ndarray or grad.dtype != dtype or grad.base is not None:
+        return False
+    references = sys.getrefcount(grad)
+    if _PROBE:  # _references_when_unshared is measuring
+        _PROBE.append(references)
+        return False
+    return grad.flags.writeable and _UNSHARED is not None and references <= _UNSHARED
+
+
+_PROBE = []
+
+
+def _references_when_unshared():
+    """The count _unshared sees for a gradient that nothing else holds: a one-node graph whose
+    rule returns a fresh array, run backward once. The count includes the interpreter's own
+    references (the loop's variable, the call's arguments), which vary between versions."""
+    leaf = Tensor(np.zeros(1), requires_grad=True)
+    out = _record("Probe", np.zeros(1), (leaf,), (), lambda dY: (dY + 1.0,))
+    _PROBE.append(None)
+    try:
+        out.backward(np.ones(1))
+        return _PROBE[1]
+    finally:
+        _PROBE.clear()
 
 
 def needs_input_grad(inputs):
@@ -247,56 +316,39 @@ def _record(name, value, inputs, saved, backward, needs=None):
     return out
 
 
-# --8<-- [start:toposort]
-def _topological_order(root):
-    """Every node reachable from `root`, each before the nodes it sends gradient to.
-
-    Depth-first: a node is appended once all nodes below it are; reversed, every node comes
-    before its inputs' nodes, so by the time a node runs, all of its consumers have sent it
-    their gradients.
-    """
-    order, seen = [], set()
-    stack = [(root, False)]
-    while stack:
-        node, below_done = stack.pop()
-        if below_done:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        stack.extend((n, False) for n, _ in node.next_functions if n is not None and n not in seen)
-    return order[::-1]
-
-
-# --8<-- [end:toposort]
-
-
 # --8<-- [start:backward]
 def _run_backward(root, grad, retain_graph):
-    """Send `grad` into `root` and every node below it, each run once on its summed gradient."""
+    """Send `grad` into `root` and every node below it, each run once on its summed gradient.
+
+    The nodes run latest-recorded first. A node's inputs' nodes were all recorded before it,
+    so by the time a node runs, every node that consumes its output has sent its share.
+    """
     pending = {root: grad}  # node -> the sum of the gradients that have reached it
-    for node in _topological_order(root):
-        grad = pending.pop(node, None)
-        if grad is None:  # no path from the output carried a gradient here
-            continue
+    ready = [(-root._sequence_nr, root)]  # a heap: the latest-recorded node on top
+    while ready:
+        _, node = heapq.heappop(ready)
+        grad = pending.pop(node)
         if node._pre_hooks or node._retains_grad is not None:
             grad = _run_hooks(node, grad)
         grads = node(grad)
         if not retain_graph:
             node._release()
-        for (target, _), g in zip(node.next_functions, grads, strict=True):
+        for (target, _), g in zip(node.next_functions, grads):  # noqa: B905 (one per input)
             if target is None or g is None:
                 continue
-            pending[target] = g if target not in pending else pending[target] + g  # fan-out
+            if target in pending:
+                pending[target] = pending[target] + g  # fan-out: (1)
+            else:
+                pending[target] = g
+                heapq.heappush(ready, (-target._sequence_nr, target))
+        grad = grads = g = None  # hold no gradient: AccumulateGrad may keep one nobody holds
 
 
 # --8<-- [end:backward]
 
 
 def _run_hooks(node, grad):
-    for hook in list(node._pre_hooks.values()):
+    for hook in list((node._pre_hooks or {}).values()):
         result = hook(Tensor(grad))
         if result is not None:
             grad = _array_of(result)
@@ -423,6 +475,8 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node = self.grad_fn if self.grad_fn is not None else self._accumulator()
         key = object()
+        if node._pre_hooks is None:
+            node._pre_hooks = {}
         node._pre_hooks[key] = hook
         return _Handle(node._pre_hooks, key)
 
@@ -1052,3 +1106,7 @@ def permute(input, *dims):
     out = _record("PermuteBackward0", value, (input,), (), lambda dY: (np.transpose(dY, inverse),))
     out._counter = input._counter
     return out
+
+
+# None where reference counts do not tell (a free-threaded build): always copy
+_UNSHARED = _references_when_unshared() if getattr(sys, "_is_gil_enabled", lambda: True)() else None

@@ -43,7 +43,13 @@ def _numpy(value):
 
 
 class Module:
-    """Base class: attribute registration, parameters, state dicts, train/eval, dtype."""
+    """Base class: attribute registration, parameters, state dicts, train/eval, dtype.
+
+    Parameters, buffers and submodules live in _parameters, _buffers and _modules, as in
+    torch, and also in the instance's own dict, so that reading `self.conv1` in a forward is an
+    ordinary attribute lookup (torch's goes through __getattr__ each time). Assign through
+    attributes or register_*/add_module, which keep the two in step.
+    """
 
     def __init__(self):
         object.__setattr__(self, "training", True)
@@ -81,8 +87,7 @@ class Module:
             modules[name] = None
         elif name in buffers:
             buffers[name] = value
-        else:
-            object.__setattr__(self, name, value)
+        object.__setattr__(self, name, value)  # registered or not: a plain lookup reads it
 
     def _drop(self, name):
         self.__dict__.pop(name, None)
@@ -100,6 +105,7 @@ class Module:
         for key in ("_parameters", "_buffers", "_modules"):
             if name in self.__dict__.get(key, {}):
                 del self.__dict__[key][name]
+                self.__dict__.pop(name, None)
                 return
         object.__delattr__(self, name)
 
@@ -107,30 +113,43 @@ class Module:
         if param is None:
             self._drop(name)
             self._parameters[name] = None
+            object.__setattr__(self, name, None)
         else:
             setattr(self, name, param)
 
     def register_buffer(self, name, tensor, persistent=True):
         self._drop(name)
         self._buffers[name] = tensor
+        object.__setattr__(self, name, tensor)
         if not persistent:
             self.__dict__.setdefault("_non_persistent", set()).add(name)
 
     def add_module(self, name, module):
         self._drop(name)
         self._modules[name] = module
+        object.__setattr__(self, name, module)
 
     # -- traversal ---------------------------------------------------------------------------------
     def named_modules(self, memo=None, prefix=""):
         """(name, module) for self and every submodule, depth first, each once."""
-        memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
-        yield prefix, self
-        for name, module in self._modules.items():
-            if module is not None:
-                yield from module.named_modules(memo, f"{prefix}.{name}" if prefix else name)
+        yield from self._walk(set() if memo is None else memo, prefix, names=True)
+
+    def _walk(self, memo, prefix, names):
+        """named_modules as a list, with the names built only when `names` (None in their
+        place else: zero_grad and parameters() run every step and need no names)."""
+        found, stack = [], [(prefix, self)]  # the next module on top: children pushed reversed
+        while stack:
+            prefix, module = stack.pop()
+            if id(module) in memo:
+                continue
+            memo.add(id(module))
+            found.append((prefix, module))
+            for name, child in reversed(module._modules.items()):
+                if child is not None:
+                    stack.append(
+                        ((f"{prefix}.{name}" if prefix else name) if names else None, child)
+                    )
+        return found
 
     def modules(self):
         for _, m in self.named_modules():
@@ -158,22 +177,25 @@ class Module:
             raise AttributeError(f"`{name}` is not an nn.Parameter of {type(module).__name__}")
         return module._parameters[name]
 
-    def _named(self, key, prefix, recurse):
+    def _named(self, key, prefix, recurse, names=True):
         seen = set()
-        modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        modules = self._walk(set(), prefix, names) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in module.__dict__[key].items():
                 if value is None or id(value) in seen:
                     continue
                 seen.add(id(value))
-                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+                yield (
+                    (f"{module_prefix}.{name}" if module_prefix else name) if names else None,
+                    value,
+                )
 
     def named_parameters(self, prefix="", recurse=True):
         """(name, Parameter) in torch's order: a module's own, then its submodules', each once."""
         yield from self._named("_parameters", prefix, recurse)
 
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
+        for _, p in self._named("_parameters", "", recurse, names=False):
             yield p
 
     def named_buffers(self, prefix="", recurse=True):
@@ -186,13 +208,14 @@ class Module:
     # -- gradients, modes, dtypes ------------------------------------------------------------------
     def zero_grad(self, set_to_none=True):
         """Every parameter's .grad to None (torch's default), or to zeros in place."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.zero_()
+        for _, module in self._walk(set(), "", names=False):  # a shared one twice: harmless
+            for p in module._parameters.values():
+                if p is None or p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.zero_()
 
     def requires_grad_(self, requires_grad=True):
         for p in self.parameters():
