@@ -14,7 +14,7 @@ from ..kernels import (
     relu,
     relu_backward,
 )
-from ..kernels.conv2d import conv2d_weight
+from ..kernels.conv2d import conv2d_bias, conv2d_weight
 from .base import Model
 
 # Height and width that reach fc1 with 16 x 5 x 5 = 400 features: ((H - 4) // 2 - 4) // 2 == 5.
@@ -128,7 +128,7 @@ class LeNet(Model):
         # conv1: the weight's and the bias's gradients only. x is data (x.requires_grad is
         # False), so torch's autograd never computes dL/dx, and neither do we
         dW = conv2d_weight(c["x"], p["conv1.weight"].shape, dz1)  # conv2d_backward's second
-        db = dz1.sum(axis=(0, 2, 3))  # and third result
+        db = conv2d_bias(dz1)  # and third result: dz1 summed over the batch and positions
         self._accumulate("conv1.weight", dW)  # (6, 1, 5, 5)
         self._accumulate("conv1.bias", db)  # (6,)
 
