@@ -141,6 +141,14 @@ def test_index_lists_every_exercise_and_each_chapter_links_to_its_own():
 # --- the checker --------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """The checker's words follow the locale: these tests read its English."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+
+
 def test_exact(capsys):
     x = np.arange(6.0).reshape(2, 3)
     assert check("x", x.copy(), x) is True
@@ -280,3 +288,38 @@ def test_expected_lenet_from_torch_and_from_the_reference_agree(monkeypatch):
     assert list(from_torch) == list(exercises.LENET_PARAMETERS) == list(from_reference)
     assert "LeNet" in from_reference.source
     assert check("lenet", dict(from_reference), from_torch)
+
+
+def test_the_checker_speaks_chinese_in_a_chinese_locale(monkeypatch, capsys):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    want = {"input": np.ones(2), "weight": np.zeros((2, 2)), "bias": np.ones(3)}
+    yours = {"input": np.ones(2), "weight": np.ones((2, 2)), "bias": ..., "extra": 1}
+    assert check("linear", yours, want) is False
+    out = capsys.readouterr().out
+    for words in (
+        "linear：",
+        "精确相等",
+        "错误",
+        "最大 |你的 - 期望| 1",
+        "尚未填写",
+        "3 个中 1 个正确",
+    ):
+        assert words in out, out
+    assert "extra：不是本练习要求的梯度" in out
+    prose = out
+    for name in ("linear", "input", "weight", "bias", "extra"):  # the names stay as given
+        prose = prose.replace(name, "")
+    assert not set("abcdefghijklmnopqrstuvwxyz") & set(prose.lower()), out
+    monkeypatch.setenv("LANGUAGE", "en_US")  # gettext reads LANGUAGE first
+    assert check("x", np.zeros(2), np.zeros(2)) is True
+    assert "exact" in capsys.readouterr().out
+
+
+def test_every_chinese_message_takes_the_same_values():
+    import string
+
+    def fields(template):
+        return sorted(f for _, f, _, _ in string.Formatter().parse(template) if f)
+
+    for english_words, chinese in exercises._ZH.items():
+        assert fields(english_words) == fields(chinese), english_words

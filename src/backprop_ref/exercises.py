@@ -17,7 +17,14 @@ never raises on a reader's answer.
 
 Expected values come from torch's autograd when torch is installed, else from the reference
 (`backprop_ref.functional`, itself tested against torch). The result says which: its `source`.
+
+`check` prints in Simplified Chinese when the locale is Chinese (the first of LANGUAGE,
+LC_ALL, LC_MESSAGES and LANG that is set starts with "zh", as gettext reads them), else in
+English.
 """
+
+import os
+import unicodedata
 
 import numpy as np
 
@@ -153,6 +160,58 @@ def expected_lenet(params, x, target):
 
 _MISSING = object()
 
+# what check prints, in English (the keys) and in Simplified Chinese
+_ZH = {
+    "{name}, against {source}:": "{name}，对照 {source}：",
+    "{name}:": "{name}：",
+    "  cannot compare: {why}": "  无法比较：{why}",
+    "  wrong": "  错误",
+    "give a dict with the keys {keys}, got {got}": "请给出键为 {keys} 的 dict，收到的是 {got}",
+    "give {n} gradients in a tuple, got {got}": "请用一个 tuple 给出 {n} 个梯度，收到的是 {got}",
+    "not filled in: replace the ... with your code": "尚未填写：把 ... 换成你的代码",
+    "missing from your dict": "你的 dict 中缺少这一项",
+    "None, as expected": "None，与期望一致",
+    "expected None": "期望是 None",
+    "None: nothing computed (a missing return?)": "None：什么也没有算出来（漏了 return？）",
+    "not an array: {got}": "不是数组：{got}",
+    "not an array of numbers: {got} of {dtype}": "不是数值数组：{dtype} 的 {got}",
+    "wrong shape {shape}, expected {expected}": "形状错误 {shape}，期望 {expected}",
+    "wrong dtype {dtype}, expected {expected}": "dtype 错误 {dtype}，期望 {expected}",
+    "exact": "精确相等",
+    "approximately equal": "近似相等",
+    "wrong": "错误",
+    "max |yours - expected| {diff}": "最大 |你的 - 期望| {diff}",
+    "  (approximately equal: within {dtype}'s tolerance, rtol {rtol}, atol {atol})": (
+        "  （近似相等：在 {dtype} 的容差之内，rtol {rtol}，atol {atol}）"
+    ),
+    "  {key}: not a gradient this exercise asks for (not checked)": (
+        "  {key}：不是本练习要求的梯度（未检查）"
+    ),
+    "  right: all {n}": "  正确：全部 {n} 个",
+    "  right": "  正确",
+    "  not filled in yet": "  尚未填写",
+    "  {right} of {n} right": "  {n} 个中 {right} 个正确",
+}
+
+
+def _chinese():
+    """True when the locale is Chinese: the first of gettext's variables that is set."""
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable)
+        if value:
+            return value.lower().startswith("zh")
+    return False
+
+
+def _width(text):
+    """Columns `text` takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _say(template, **values):
+    """`template` (one of _ZH's keys) in the reader's language, filled in."""
+    return (_ZH[template] if _chinese() else template).format(**values)
+
 
 def _pairs(name, yours, expected):
     """[(label, yours, expected)], or a string saying why the two cannot be paired."""
@@ -162,13 +221,21 @@ def _pairs(name, yours, expected):
         if not isinstance(yours, dict):
             if len(expected) == 1:
                 return [(next(iter(expected)), yours, next(iter(expected.values())))]
-            return f"give a dict with the keys {list(expected)}, got {type(yours).__name__}"
+            return _say(
+                "give a dict with the keys {keys}, got {got}",
+                keys=list(expected),
+                got=type(yours).__name__,
+            )
         return [(key, yours.get(key, _MISSING), want) for key, want in expected.items()]
     if isinstance(expected, tuple | list):
         if yours is Ellipsis:
             yours = (Ellipsis,) * len(expected)
         if not isinstance(yours, tuple | list) or len(yours) != len(expected):
-            return f"give {len(expected)} gradients in a tuple, got {type(yours).__name__}"
+            return _say(
+                "give {n} gradients in a tuple, got {got}",
+                n=len(expected),
+                got=type(yours).__name__,
+            )
         return [
             (f"{name}[{i}]", y, e) for i, (y, e) in enumerate(zip(yours, expected, strict=True))
         ]
@@ -176,34 +243,37 @@ def _pairs(name, yours, expected):
 
 
 def _verdict(yours, want):
-    """(right, what it is, largest difference or None)."""
+    """(right, what it is: a template of _ZH and its values, largest difference or None)."""
     if yours is Ellipsis:
-        return False, "not filled in: replace the ... with your code", None
+        return False, ("not filled in: replace the ... with your code", {}), None
     if yours is _MISSING:
-        return False, "missing from your dict", None
+        return False, ("missing from your dict", {}), None
     if want is None:
-        return yours is None, "None, as expected" if yours is None else "expected None", None
+        return yours is None, ("None, as expected" if yours is None else "expected None", {}), None
     if yours is None:
-        return False, "None: nothing computed (a missing return?)", None
+        return False, ("None: nothing computed (a missing return?)", {}), None
     if hasattr(yours, "detach"):  # a torch tensor
         yours = yours.detach().cpu().numpy()
     try:
         a = np.asarray(yours)
     except Exception:  # a ragged list, say: never raise on a reader's answer
-        return False, f"not an array: {type(yours).__name__}", None
+        return False, ("not an array: {got}", {"got": type(yours).__name__}), None
     e = np.asarray(want)
     if a.dtype.kind not in "biuf":
-        return False, f"not an array of numbers: {type(yours).__name__} of {a.dtype}", None
+        values = {"got": type(yours).__name__, "dtype": a.dtype}
+        return False, ("not an array of numbers: {got} of {dtype}", values), None
     if a.shape != e.shape:
-        return False, f"wrong shape {a.shape}, expected {e.shape}", None
+        values = {"shape": a.shape, "expected": e.shape}
+        return False, ("wrong shape {shape}, expected {expected}", values), None
     c = compare(a.astype(e.dtype), e)
     if a.dtype != e.dtype:
-        return False, f"wrong dtype {a.dtype}, expected {e.dtype}", c.max_abs
+        values = {"dtype": a.dtype, "expected": e.dtype}
+        return False, ("wrong dtype {dtype}, expected {expected}", values), c.max_abs
     if np.array_equal(a, e, equal_nan=True):
-        return True, "exact", 0.0
+        return True, ("exact", {}), 0.0
     if c.ok:
-        return True, "approximately equal", c.max_abs
-    return False, "wrong", c.max_abs
+        return True, ("approximately equal", {}), c.max_abs
+    return False, ("wrong", {}), c.max_abs
 
 
 def check(name, yours, expected):
@@ -215,34 +285,37 @@ def check(name, yours, expected):
     filled in. Nothing a reader passes makes it raise.
     """
     source = getattr(expected, "source", None)
-    print(f"{name}, against {source}:" if source else f"{name}:")
+    header = "{name}, against {source}:" if source else "{name}:"
+    print(_say(header, name=name, source=source))
     pairs = _pairs(name, yours, expected)
     if isinstance(pairs, str):
-        print(f"  cannot compare: {pairs}")
-        print("  wrong")
+        print(_say("  cannot compare: {why}", why=pairs))
+        print(_say("  wrong"))
         return False
     width = max(len(label) for label, _, _ in pairs)
     right, approximate = 0, set()
     for label, y, e in pairs:
-        ok, what, diff = _verdict(y, e)
+        ok, (template, values), diff = _verdict(y, e)
         right += ok
-        if what == "approximately equal":
+        if template == "approximately equal":
             approximate.add(np.asarray(e).dtype.name)
+        what = _say(template, **values)
         if diff is not None:
-            sep = ", " if len(what) > 19 else " " * (21 - len(what))
-            what = f"{what}{sep}max |yours - expected| {diff:.2g}"
+            sep = ", " if _width(what) > 19 else " " * (21 - _width(what))
+            what = f"{what}{sep}" + _say("max |yours - expected| {diff}", diff=f"{diff:.2g}")
         print(f"  {label:<{width}}  {what}")
     for dtype in sorted(approximate):
         rtol, atol = tolerance(dtype)
-        print(f"  (approximately equal: within {dtype}'s tolerance, rtol {rtol:g}, atol {atol:g})")
+        template = "  (approximately equal: within {dtype}'s tolerance, rtol {rtol}, atol {atol})"
+        print(_say(template, dtype=dtype, rtol=f"{rtol:g}", atol=f"{atol:g}"))
     if isinstance(yours, dict) and isinstance(expected, dict):
         for key in yours.keys() - expected.keys():
-            print(f"  {key}: not a gradient this exercise asks for (not checked)")
+            print(_say("  {key}: not a gradient this exercise asks for (not checked)", key=key))
     blank = sum(y is Ellipsis for _, y, _ in pairs)
     if right == len(pairs):
-        print(f"  right: all {len(pairs)}" if len(pairs) > 1 else "  right")
+        print(_say("  right: all {n}", n=len(pairs)) if len(pairs) > 1 else _say("  right"))
     elif blank == len(pairs):
-        print("  not filled in yet")
+        print(_say("  not filled in yet"))
     else:
-        print(f"  {right} of {len(pairs)} right")
+        print(_say("  {right} of {n} right", right=right, n=len(pairs)))
     return right == len(pairs)
