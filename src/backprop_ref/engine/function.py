@@ -74,7 +74,7 @@ def _binder(forward):
 
     def bind(args, kwargs):
         if len(args) <= len(positional):
-            arguments = dict(zip(positional, args))  # noqa: B905 (args may be fewer)
+            arguments = dict(zip(positional, args))  # args may be fewer than the names
             if not kwargs:
                 return arguments
             if kwargs.keys() <= free[len(args)]:
@@ -116,7 +116,7 @@ def wrap(name):
 
         def backward_rule(grad_output, *saved):  # saved: the array arguments, as they were
             values = dict(arguments)
-            values.update(zip(arrays, saved))  # noqa: B905 (one per array argument)
+            values.update(zip(arrays, saved))
             if needed is not None:
                 grads = needed(needs, grad_output, **values)
             else:

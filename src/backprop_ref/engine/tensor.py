@@ -156,7 +156,7 @@ class Node:
         self._backward = backward
         self.needs_input_grad = needs = needs_input_grad(inputs) if needs is None else needs
         edges, self._inputs = [], []  # the shape and dtype each input's gradient must have
-        for t, need in zip(inputs, needs):  # noqa: B905 (needs has one flag per input)
+        for t, need in zip(inputs, needs):
             if need:  # (node, 0): where the gradient of input t goes
                 edges.append((t.grad_fn or t._accumulate_node or t._accumulator(), 0))
                 self._inputs.append((t._array.shape, t._array.dtype))
@@ -198,7 +198,7 @@ class Node:
                 f"{len(self._inputs)}, got {len(grads)})"
             )
         checked = []  # each gradient in its input's dtype; None where the input needs none
-        for i, (grad, expected) in enumerate(zip(grads, self._inputs)):  # noqa: B905 (checked)
+        for i, (grad, expected) in enumerate(zip(grads, self._inputs)):
             if grad is None or expected is None:  # a rule that computed it wasted time only
                 checked.append(None)
                 continue
@@ -333,7 +333,7 @@ def _run_backward(root, grad, retain_graph):
         grads = node(grad)
         if not retain_graph:
             node._release()
-        for (target, _), g in zip(node.next_functions, grads):  # noqa: B905 (one per input)
+        for (target, _), g in zip(node.next_functions, grads):
             if target is None or g is None:
                 continue
             if target in pending:
