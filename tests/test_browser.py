@@ -294,7 +294,15 @@ def _search(browser, server, query, timeout_s=20, start=""):
                         f"no search result for {query!r} after {timeout_s} s: "
                         + visit.page.locator(".md-search-result__meta").inner_text()
                     ) from None
-        hrefs = links.evaluate_all("els => els.map(a => a.href)")
+        # the worker may still be answering a prefix of the query (typed a key at a time, on a
+        # loaded machine): read until two reads half a second apart agree
+        hrefs, previous = None, links.evaluate_all("els => els.map(a => a.href)")
+        for _ in range(20):
+            visit.page.wait_for_timeout(500)
+            hrefs = links.evaluate_all("els => els.map(a => a.href)")
+            if hrefs == previous:
+                break
+            previous = hrefs
         return [urlsplit(h).path for h in hrefs]
     finally:
         visit.close()
